@@ -1,0 +1,60 @@
+//! The seam every heavy operation goes through: scaling many points and multi-scalar
+//! multiplication, on points in the files' own LEM encoding.
+
+pub mod cpu;
+
+use ark_bn254::{Fr, G1Projective, G2Projective};
+
+use crate::error::Result;
+
+pub use cpu::CpuBackend;
+
+/// Which group a run of points belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// BN254 G1 (64-byte LEM points).
+    G1,
+    /// BN254 G2 (128-byte LEM points).
+    G2,
+}
+
+impl Group {
+    /// Bytes per LEM point.
+    pub fn point_size(self) -> usize {
+        match self {
+            Group::G1 => 64,
+            Group::G2 => 128,
+        }
+    }
+}
+
+/// A run of points in file encoding, read from one section; the unit that streams through a backend.
+pub struct PointChunk<'a> {
+    /// The points' group.
+    pub group: Group,
+    /// LEM points, back to back; replaced in place by the results.
+    pub bytes: &'a mut [u8],
+}
+
+/// A projective point of either group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projective {
+    /// A G1 point.
+    G1(G1Projective),
+    /// A G2 point.
+    G2(G2Projective),
+}
+
+/// Heavy point arithmetic. Inputs are already validated by the format layer.
+pub trait Backend: Send + Sync {
+    /// A human-readable description, e.g. "cpu (rayon, 2 threads)".
+    fn name(&self) -> String;
+    /// Every point times the same scalar.
+    fn scale_fixed(&self, points: PointChunk, scalar: &Fr) -> Result<()>;
+    /// Point i times first · step^i.
+    fn scale_powers(&self, points: PointChunk, first: &Fr, step: &Fr) -> Result<()>;
+    /// Point i times scalars[i].
+    fn scale_each(&self, points: PointChunk, scalars: &[Fr]) -> Result<()>;
+    /// Σ scalars[i] · point_i.
+    fn msm(&self, points: &[u8], group: Group, scalars: &[Fr]) -> Result<Projective>;
+}

@@ -1,0 +1,52 @@
+//! The command line: argument parsing (clap derive) and the verbs, which only call the library.
+
+pub mod demo;
+pub mod output;
+pub mod zkey;
+
+use clap::{Parser, Subcommand};
+
+/// Groth16 trusted-setup ceremonies (BN254), byte-compatible with snarkjs 0.7.6.
+#[derive(Debug, Parser)]
+#[command(name = "tauforge", version, about)]
+pub struct Cli {
+    /// Print no progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Print one machine-readable JSON summary on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The verb.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Verb groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Phase 2: circuit-specific keys (.zkey).
+    #[command(subcommand)]
+    Zkey(zkey::ZkeyCommand),
+    /// Run a complete local ceremony on a bundled circuit, with a timing table.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    crate::progress::set_quiet(cli.quiet || cli.json);
+    let out = output::Output {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    let result = match cli.command {
+        Command::Zkey(c) => zkey::run(c, &out),
+        Command::Demo(a) => demo::run(a, &out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tauforge: error: {e:#}");
+            2
+        }
+    }
+}

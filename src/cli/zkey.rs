@@ -1,0 +1,341 @@
+//! `tauforge zkey …`: the phase-2 verbs, named and ordered as snarkjs's.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::output::{Output, EXIT_INVALID, EXIT_OK};
+use crate::backend::{Backend, CpuBackend};
+use crate::crypto::beacon::parse_beacon_hash;
+use crate::crypto::blake::format_hash;
+use crate::crypto::entropy::random_rng;
+use crate::format::atomic::write_file;
+use crate::format::vkey::VerificationKey;
+use crate::format::zkey::{section as zs, Zkey, KIND_BEACON};
+use crate::phase2::contribute::{contribute, contribution_hash, Source};
+use crate::phase2::new::zkey_new;
+use crate::phase2::verify::verify_from_r1cs;
+use crate::Error;
+
+/// Which arithmetic backend runs the heavy operations.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum BackendChoice {
+    /// The best available (the CPU until the GPU backend lands).
+    #[default]
+    Auto,
+    /// arkworks on every core.
+    Cpu,
+}
+
+/// Backend selection shared by the verbs that scale or verify.
+#[derive(Debug, Args)]
+pub struct BackendArgs {
+    /// Arithmetic backend.
+    #[arg(long, value_enum, env = "TAUFORGE_BACKEND", default_value = "auto")]
+    pub backend: BackendChoice,
+}
+
+impl BackendArgs {
+    /// The chosen backend.
+    pub fn build(&self) -> Box<dyn Backend> {
+        match self.backend {
+            BackendChoice::Auto | BackendChoice::Cpu => Box::new(CpuBackend),
+        }
+    }
+}
+
+/// Phase-2 verbs.
+#[derive(Debug, Subcommand)]
+pub enum ZkeyCommand {
+    /// Create the initial zkey of a circuit (byte-identical to `snarkjs zkey new`).
+    #[command(visible_alias = "setup")]
+    New {
+        /// The circuit (.r1cs from circom 2).
+        r1cs: PathBuf,
+        /// A prepared powers-of-tau file.
+        ptau: PathBuf,
+        /// The zkey to write.
+        out: PathBuf,
+    },
+    /// Add a secret contribution.
+    Contribute {
+        /// The current zkey.
+        input: PathBuf,
+        /// The zkey to write.
+        out: PathBuf,
+        /// Your name, recorded in the file.
+        #[arg(long, short)]
+        name: Option<String>,
+        /// Extra entropy text, mixed with the OS random generator (asked for on a terminal when absent).
+        #[arg(long, short)]
+        entropy: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Apply a public random beacon (byte-identical to `snarkjs zkey beacon`).
+    Beacon {
+        /// The current zkey.
+        input: PathBuf,
+        /// The zkey to write.
+        out: PathBuf,
+        /// The beacon value, hex.
+        beacon_hash: String,
+        /// log2 of the number of SHA-256 iterations (10..=63).
+        iterations_exp: u32,
+        /// A name, recorded in the file.
+        #[arg(long, short)]
+        name: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Verify a zkey against its circuit and powers of tau.
+    Verify {
+        /// The circuit (.r1cs).
+        r1cs: PathBuf,
+        /// The prepared ptau the ceremony started from.
+        ptau: PathBuf,
+        /// The zkey to verify.
+        zkey: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Write the verification key JSON (as `snarkjs zkey export verificationkey`).
+    #[command(name = "export-vkey", visible_alias = "export-verificationkey")]
+    ExportVkey {
+        /// The zkey.
+        zkey: PathBuf,
+        /// The JSON file to write.
+        out: PathBuf,
+    },
+    /// Show a zkey's header, sections and contributions.
+    Info {
+        /// The zkey.
+        zkey: PathBuf,
+    },
+}
+
+fn hash_block(title: &str, h: &[u8; 64]) -> String {
+    format!("{title}\n{}", format_hash(h, "\t\t"))
+}
+
+/// Reads entropy from the terminal the way snarkjs asks for it.
+fn ask_entropy() -> anyhow::Result<Zeroizing<String>> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(Zeroizing::new(String::new()));
+    }
+    eprint!("Enter a random text. (Entropy): ");
+    std::io::stderr().flush().ok();
+    let mut line = Zeroizing::new(String::new());
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading entropy from the terminal")?;
+    let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
+    Ok(trimmed)
+}
+
+/// Runs a zkey verb.
+pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
+    match cmd {
+        ZkeyCommand::New {
+            r1cs,
+            ptau,
+            out: dst,
+        } => {
+            let t = std::time::Instant::now();
+            let cs = zkey_new(&r1cs, &ptau, &dst)?;
+            out.line(hash_block("Circuit hash: ", &cs));
+            out.summary(json!({"circuit_hash": hex::encode(cs), "output": dst, "seconds": t.elapsed().as_secs_f64()}));
+            Ok(EXIT_OK)
+        }
+        ZkeyCommand::Contribute {
+            input,
+            out: dst,
+            name,
+            entropy,
+            backend,
+        } => {
+            let entropy = match entropy {
+                Some(e) => Zeroizing::new(e),
+                None => ask_entropy()?,
+            };
+            let mut rng = random_rng(entropy.as_bytes())?;
+            let be = backend.build();
+            let s = contribute(
+                &input,
+                &dst,
+                Source::Random(&mut rng),
+                name.as_deref(),
+                be.as_ref(),
+            )?;
+            out.line(hash_block("Circuit Hash: ", &s.cs_hash));
+            out.line(hash_block("Contribution Hash: ", &s.contribution_hash));
+            out.summary(summary_json(&s, &dst));
+            Ok(EXIT_OK)
+        }
+        ZkeyCommand::Beacon {
+            input,
+            out: dst,
+            beacon_hash,
+            iterations_exp,
+            name,
+            backend,
+        } => {
+            let hash = parse_beacon_hash(&beacon_hash)?;
+            let be = backend.build();
+            let s = contribute(
+                &input,
+                &dst,
+                Source::Beacon {
+                    hash,
+                    exp: iterations_exp,
+                },
+                name.as_deref(),
+                be.as_ref(),
+            )?;
+            out.line(hash_block("Contribution Hash: ", &s.contribution_hash));
+            out.summary(summary_json(&s, &dst));
+            Ok(EXIT_OK)
+        }
+        ZkeyCommand::Verify {
+            r1cs,
+            ptau,
+            zkey,
+            backend,
+        } => {
+            let be = backend.build();
+            match verify_from_r1cs(&r1cs, &ptau, &zkey, be.as_ref()) {
+                Ok(rep) => {
+                    out.line(hash_block("Circuit Hash: ", &rep.cs_hash));
+                    for c in rep.contributions.iter().rev() {
+                        out.line("-------------------------");
+                        out.line(hash_block(
+                            &format!(
+                                "contribution #{} {}:",
+                                c.index,
+                                c.name.as_deref().unwrap_or("")
+                            ),
+                            &c.hash_bytes,
+                        ));
+                        if let (Some(h), Some(e)) = (&c.beacon_hash, c.beacon_exp) {
+                            out.line(format!("Beacon generator: {h}"));
+                            out.line(format!("Beacon iterations Exp: {e}"));
+                        }
+                    }
+                    out.line("-------------------------");
+                    out.line("ZKey Ok!");
+                    out.summary(json!({
+                        "valid": true,
+                        "circuit_hash": hex::encode(rep.cs_hash),
+                        "contributions": rep.contributions,
+                        "backend": rep.backend,
+                        "seconds": rep.seconds,
+                    }));
+                    Ok(EXIT_OK)
+                }
+                Err(Error::Invalid(msg)) => {
+                    eprintln!("tauforge: INVALID: {msg}");
+                    out.summary(json!({"valid": false, "reason": msg}));
+                    Ok(EXIT_INVALID)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        ZkeyCommand::ExportVkey { zkey, out: dst } => {
+            let z = Zkey::open(&zkey)?;
+            let ic_raw = z.file.read_section(zs::IC)?;
+            let at = z.file.location().section(zs::IC);
+            let ic = ic_raw
+                .chunks(64)
+                .enumerate()
+                .map(|(i, b)| {
+                    crate::format::points::g1_from_lem(b).map_err(|fault| Error::BadPoint {
+                        at: at.index(i as u64),
+                        fault,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let vk = VerificationKey {
+                n_public: z.header.n_public,
+                alpha1: z.header.alpha1,
+                beta2: z.header.beta2,
+                gamma2: z.header.gamma2,
+                delta2: z.header.delta2,
+                ic,
+            };
+            write_file(&dst, vk.to_json().as_bytes())?;
+            out.line(format!("Verification key written to {}", dst.display()));
+            out.summary(json!({"output": dst}));
+            Ok(EXIT_OK)
+        }
+        ZkeyCommand::Info { zkey } => {
+            let z = Zkey::open(&zkey)?;
+            let h = &z.header;
+            let contributions: Vec<_> = z
+                .mpc
+                .contributions
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    json!({
+                        "index": i + 1,
+                        "name": c.name,
+                        "type": if c.kind == KIND_BEACON { "beacon" } else { "contribution" },
+                        "hash": hex::encode(contribution_hash(c)),
+                        "beacon_hash": c.beacon_hash.as_ref().map(hex::encode),
+                        "beacon_exp": c.beacon_exp,
+                    })
+                })
+                .collect();
+            out.line(format!("zkey:          {}", zkey.display()));
+            out.line("protocol:      groth16 (bn128)");
+            out.line(format!("wires:         {}", h.n_vars));
+            out.line(format!("public:        {}", h.n_public));
+            out.line(format!(
+                "domain:        {} (2^{})",
+                h.domain_size,
+                h.domain_size.trailing_zeros()
+            ));
+            out.line(format!("coefficients:  {}", z.n_coeffs));
+            out.line(format!("sections:      {:?}", z.file.order));
+            out.line(hash_block("Circuit Hash: ", &z.mpc.cs_hash));
+            out.line(format!("contributions: {}", z.mpc.contributions.len()));
+            for (i, c) in z.mpc.contributions.iter().enumerate() {
+                let kind = if c.kind == KIND_BEACON {
+                    "beacon"
+                } else {
+                    "contribution"
+                };
+                out.line(hash_block(
+                    &format!("#{} {kind} {}:", i + 1, c.name.as_deref().unwrap_or("")),
+                    &contribution_hash(c),
+                ));
+            }
+            out.summary(json!({
+                "wires": h.n_vars, "public": h.n_public, "domain": h.domain_size, "coefficients": z.n_coeffs,
+                "circuit_hash": hex::encode(z.mpc.cs_hash), "contributions": contributions,
+            }));
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn summary_json(
+    s: &crate::phase2::contribute::ContributeSummary,
+    dst: &std::path::Path,
+) -> serde_json::Value {
+    json!({
+        "output": dst,
+        "circuit_hash": hex::encode(s.cs_hash),
+        "contribution_hash": hex::encode(s.contribution_hash),
+        "contributions": s.n_contributions,
+        "points_scaled": s.points_scaled,
+        "backend": s.backend,
+        "seconds": {"scale": s.scale_seconds, "total": s.total_seconds},
+    })
+}

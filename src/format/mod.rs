@@ -1,0 +1,9 @@
+//! Bytes <-> typed data for snarkjs's files, nothing else.
+
+pub mod atomic;
+pub mod binfile;
+pub mod points;
+pub mod ptau;
+pub mod r1cs;
+pub mod vkey;
+pub mod zkey;

@@ -1,0 +1,6 @@
+//! Phase 2 (circuit-specific): new, contribute, beacon, verify, export.
+
+pub mod contribute;
+pub mod cshash;
+pub mod new;
+pub mod verify;
