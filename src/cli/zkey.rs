@@ -13,9 +13,8 @@ use crate::backend::{Backend, CpuBackend};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::blake::format_hash;
 use crate::crypto::entropy::random_rng;
-use crate::format::atomic::write_file;
-use crate::format::vkey::VerificationKey;
-use crate::format::zkey::{section as zs, Zkey, KIND_BEACON};
+use crate::format::zkey::{Zkey, KIND_BEACON};
+use crate::phase2::export::export_vkey;
 use crate::phase2::contribute::{contribute, contribution_hash, Source};
 use crate::phase2::new::zkey_new;
 use crate::phase2::verify::verify_from_r1cs;
@@ -247,28 +246,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             }
         }
         ZkeyCommand::ExportVkey { zkey, out: dst } => {
-            let z = Zkey::open(&zkey)?;
-            let ic_raw = z.file.read_section(zs::IC)?;
-            let at = z.file.location().section(zs::IC);
-            let ic = ic_raw
-                .chunks(64)
-                .enumerate()
-                .map(|(i, b)| {
-                    crate::format::points::g1_from_lem(b).map_err(|fault| Error::BadPoint {
-                        at: at.index(i as u64),
-                        fault,
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let vk = VerificationKey {
-                n_public: z.header.n_public,
-                alpha1: z.header.alpha1,
-                beta2: z.header.beta2,
-                gamma2: z.header.gamma2,
-                delta2: z.header.delta2,
-                ic,
-            };
-            write_file(&dst, vk.to_json().as_bytes())?;
+            export_vkey(&zkey, &dst)?;
             out.line(format!("Verification key written to {}", dst.display()));
             out.summary(json!({"output": dst}));
             Ok(EXIT_OK)

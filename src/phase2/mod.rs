@@ -4,3 +4,4 @@ pub mod contribute;
 pub mod cshash;
 pub mod new;
 pub mod verify;
+pub mod export;
