@@ -17,27 +17,15 @@ pub struct Location {
 impl Location {
     /// A location naming only the file.
     pub fn file(file: impl Into<String>) -> Self {
-        Location {
-            file: file.into(),
-            section: None,
-            index: None,
-        }
+        Location { file: file.into(), section: None, index: None }
     }
     /// The same file, in section `s`.
     pub fn section(&self, s: u32) -> Self {
-        Location {
-            file: self.file.clone(),
-            section: Some(s),
-            index: None,
-        }
+        Location { file: self.file.clone(), section: Some(s), index: None }
     }
     /// The same file and section, at element `i`.
     pub fn index(&self, i: u64) -> Self {
-        Location {
-            file: self.file.clone(),
-            section: self.section,
-            index: Some(i),
-        }
+        Location { file: self.file.clone(), section: self.section, index: Some(i) }
     }
 }
 
@@ -125,17 +113,11 @@ pub enum Error {
 impl Error {
     /// A format error at `at`.
     pub fn malformed(at: Location, msg: impl Into<String>) -> Self {
-        Error::Malformed {
-            at,
-            msg: msg.into(),
-        }
+        Error::Malformed { at, msg: msg.into() }
     }
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 }
 

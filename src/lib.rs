@@ -4,6 +4,7 @@
 //! [`crypto`] and a [`backend::Backend`], and [`format`] writes the result atomically.
 
 pub mod backend;
+pub mod batch_affine;
 pub mod cli;
 pub mod crypto;
 pub mod error;

@@ -18,11 +18,9 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    let style = ProgressStyle::with_template(
-        "{msg:>24} [{bar:40}] {pos}/{len} {elapsed_precise} ETA {eta}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .progress_chars("=> ");
+    let style = ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} {elapsed_precise} ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
     pb.set_style(style);
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(Duration::from_millis(200));

@@ -2,6 +2,7 @@
 //! multiplication, on points in the files' own LEM encoding.
 
 pub mod cpu;
+pub mod fixed_scalar;
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
 

@@ -64,20 +64,35 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
     let p = |n: &str| dir.join(n);
     let t = Instant::now();
     let cs = zkey_new(&r1cs, &ptau, &p("merkle_0000.zkey"))?;
-    steps.push(Step { name: "zkey new".into(), file: p("merkle_0000.zkey"), seconds: t.elapsed().as_secs_f64(), hash: Some(cs) });
+    steps.push(Step {
+        name: "zkey new".into(),
+        file: p("merkle_0000.zkey"),
+        seconds: t.elapsed().as_secs_f64(),
+        hash: Some(cs),
+    });
 
     let mut prev = p("merkle_0000.zkey");
     for (i, who) in ["Alice", "Bob", "Carol"].iter().enumerate() {
         let next = p(&format!("merkle_{:04}.zkey", i + 1));
         let mut rng = random_rng(format!("tauforge demo contribution by {who}").as_bytes())?;
         let s = contribute(&prev, &next, Source::Random(&mut rng), Some(who), backend.as_ref())?;
-        steps.push(Step { name: format!("contribute ({who})"), file: next.clone(), seconds: s.total_seconds, hash: Some(s.contribution_hash) });
+        steps.push(Step {
+            name: format!("contribute ({who})"),
+            file: next.clone(),
+            seconds: s.total_seconds,
+            hash: Some(s.contribution_hash),
+        });
         prev = next;
     }
     let final_zkey = p("merkle_final.zkey");
     let hash = hex::decode(BEACON)?;
     let s = contribute(&prev, &final_zkey, Source::Beacon { hash, exp: 10 }, Some("demo beacon"), backend.as_ref())?;
-    steps.push(Step { name: "beacon (2^10 SHA-256)".into(), file: final_zkey.clone(), seconds: s.total_seconds, hash: Some(s.contribution_hash) });
+    steps.push(Step {
+        name: "beacon (2^10 SHA-256)".into(),
+        file: final_zkey.clone(),
+        seconds: s.total_seconds,
+        hash: Some(s.contribution_hash),
+    });
 
     let t = Instant::now();
     let rep = match verify_from_r1cs(&r1cs, &ptau, &final_zkey, backend.as_ref()) {
@@ -88,7 +103,12 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
         }
         Err(e) => return Err(e.into()),
     };
-    steps.push(Step { name: "verify".into(), file: final_zkey.clone(), seconds: t.elapsed().as_secs_f64(), hash: None });
+    steps.push(Step {
+        name: "verify".into(),
+        file: final_zkey.clone(),
+        seconds: t.elapsed().as_secs_f64(),
+        hash: None,
+    });
 
     let vk = p("verification_key.json");
     let t = Instant::now();

@@ -34,10 +34,7 @@ pub enum Command {
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     crate::progress::set_quiet(cli.quiet || cli.json);
-    let out = output::Output {
-        json: cli.json,
-        quiet: cli.quiet,
-    };
+    let out = output::Output { json: cli.json, quiet: cli.quiet };
     let result = match cli.command {
         Command::Zkey(c) => zkey::run(c, &out),
         Command::Demo(a) => demo::run(a, &out),

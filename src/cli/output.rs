@@ -27,10 +27,7 @@ impl Output {
     /// Prints the JSON summary (only with `--json`).
     pub fn summary(&self, v: Value) {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
-            );
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string()));
         }
     }
 }

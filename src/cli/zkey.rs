@@ -14,8 +14,8 @@ use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::blake::format_hash;
 use crate::crypto::entropy::random_rng;
 use crate::format::zkey::{Zkey, KIND_BEACON};
-use crate::phase2::export::export_vkey;
 use crate::phase2::contribute::{contribute, contribution_hash, Source};
+use crate::phase2::export::export_vkey;
 use crate::phase2::new::zkey_new;
 use crate::phase2::verify::verify_from_r1cs;
 use crate::Error;
@@ -130,10 +130,7 @@ fn ask_entropy() -> anyhow::Result<Zeroizing<String>> {
     eprint!("Enter a random text. (Entropy): ");
     std::io::stderr().flush().ok();
     let mut line = Zeroizing::new(String::new());
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .context("reading entropy from the terminal")?;
+    stdin.lock().read_line(&mut line).context("reading entropy from the terminal")?;
     let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
     Ok(trimmed)
 }
@@ -141,72 +138,36 @@ fn ask_entropy() -> anyhow::Result<Zeroizing<String>> {
 /// Runs a zkey verb.
 pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
     match cmd {
-        ZkeyCommand::New {
-            r1cs,
-            ptau,
-            out: dst,
-        } => {
+        ZkeyCommand::New { r1cs, ptau, out: dst } => {
             let t = std::time::Instant::now();
             let cs = zkey_new(&r1cs, &ptau, &dst)?;
             out.line(hash_block("Circuit hash: ", &cs));
             out.summary(json!({"circuit_hash": hex::encode(cs), "output": dst, "seconds": t.elapsed().as_secs_f64()}));
             Ok(EXIT_OK)
         }
-        ZkeyCommand::Contribute {
-            input,
-            out: dst,
-            name,
-            entropy,
-            backend,
-        } => {
+        ZkeyCommand::Contribute { input, out: dst, name, entropy, backend } => {
             let entropy = match entropy {
                 Some(e) => Zeroizing::new(e),
                 None => ask_entropy()?,
             };
             let mut rng = random_rng(entropy.as_bytes())?;
             let be = backend.build();
-            let s = contribute(
-                &input,
-                &dst,
-                Source::Random(&mut rng),
-                name.as_deref(),
-                be.as_ref(),
-            )?;
+            let s = contribute(&input, &dst, Source::Random(&mut rng), name.as_deref(), be.as_ref())?;
             out.line(hash_block("Circuit Hash: ", &s.cs_hash));
             out.line(hash_block("Contribution Hash: ", &s.contribution_hash));
             out.summary(summary_json(&s, &dst));
             Ok(EXIT_OK)
         }
-        ZkeyCommand::Beacon {
-            input,
-            out: dst,
-            beacon_hash,
-            iterations_exp,
-            name,
-            backend,
-        } => {
+        ZkeyCommand::Beacon { input, out: dst, beacon_hash, iterations_exp, name, backend } => {
             let hash = parse_beacon_hash(&beacon_hash)?;
             let be = backend.build();
-            let s = contribute(
-                &input,
-                &dst,
-                Source::Beacon {
-                    hash,
-                    exp: iterations_exp,
-                },
-                name.as_deref(),
-                be.as_ref(),
-            )?;
+            let s =
+                contribute(&input, &dst, Source::Beacon { hash, exp: iterations_exp }, name.as_deref(), be.as_ref())?;
             out.line(hash_block("Contribution Hash: ", &s.contribution_hash));
             out.summary(summary_json(&s, &dst));
             Ok(EXIT_OK)
         }
-        ZkeyCommand::Verify {
-            r1cs,
-            ptau,
-            zkey,
-            backend,
-        } => {
+        ZkeyCommand::Verify { r1cs, ptau, zkey, backend } => {
             let be = backend.build();
             match verify_from_r1cs(&r1cs, &ptau, &zkey, be.as_ref()) {
                 Ok(rep) => {
@@ -214,11 +175,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
                     for c in rep.contributions.iter().rev() {
                         out.line("-------------------------");
                         out.line(hash_block(
-                            &format!(
-                                "contribution #{} {}:",
-                                c.index,
-                                c.name.as_deref().unwrap_or("")
-                            ),
+                            &format!("contribution #{} {}:", c.index, c.name.as_deref().unwrap_or("")),
                             &c.hash_bytes,
                         ));
                         if let (Some(h), Some(e)) = (&c.beacon_hash, c.beacon_exp) {
@@ -274,21 +231,13 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             out.line("protocol:      groth16 (bn128)");
             out.line(format!("wires:         {}", h.n_vars));
             out.line(format!("public:        {}", h.n_public));
-            out.line(format!(
-                "domain:        {} (2^{})",
-                h.domain_size,
-                h.domain_size.trailing_zeros()
-            ));
+            out.line(format!("domain:        {} (2^{})", h.domain_size, h.domain_size.trailing_zeros()));
             out.line(format!("coefficients:  {}", z.n_coeffs));
             out.line(format!("sections:      {:?}", z.file.order));
             out.line(hash_block("Circuit Hash: ", &z.mpc.cs_hash));
             out.line(format!("contributions: {}", z.mpc.contributions.len()));
             for (i, c) in z.mpc.contributions.iter().enumerate() {
-                let kind = if c.kind == KIND_BEACON {
-                    "beacon"
-                } else {
-                    "contribution"
-                };
+                let kind = if c.kind == KIND_BEACON { "beacon" } else { "contribution" };
                 out.line(hash_block(
                     &format!("#{} {kind} {}:", i + 1, c.name.as_deref().unwrap_or("")),
                     &contribution_hash(c),
@@ -303,10 +252,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
     }
 }
 
-fn summary_json(
-    s: &crate::phase2::contribute::ContributeSummary,
-    dst: &std::path::Path,
-) -> serde_json::Value {
+fn summary_json(s: &crate::phase2::contribute::ContributeSummary, dst: &std::path::Path) -> serde_json::Value {
     json!({
         "output": dst,
         "circuit_hash": hex::encode(s.cs_hash),

@@ -18,10 +18,7 @@ pub const MAX_BEACON_BYTES: usize = 255;
 ///
 /// Panics if `num_iterations_exp > 63`; validate user input with [`check_beacon_exp`] first.
 pub fn beacon_rng(beacon_hash: &[u8], num_iterations_exp: u32) -> ChaChaRng {
-    assert!(
-        num_iterations_exp <= MAX_BEACON_EXP,
-        "beacon exponent {num_iterations_exp} > 63"
-    );
+    assert!(num_iterations_exp <= MAX_BEACON_EXP, "beacon exponent {num_iterations_exp} > 63");
     let iterations = 1u64 << num_iterations_exp;
     let mut h: [u8; 32] = Sha256::digest(beacon_hash).into();
     for _ in 1..iterations {
@@ -34,20 +31,13 @@ pub fn beacon_rng(beacon_hash: &[u8], num_iterations_exp: u32) -> ChaChaRng {
 /// case, no `0x`), 1..=255 bytes; otherwise [`Error::Usage`].
 pub fn parse_beacon_hash(hex: &str) -> Result<Vec<u8>> {
     let bytes = hex::decode(hex).map_err(|_| {
-        Error::Usage(format!(
-            "invalid beacon hash {hex:?}: it must be a valid hexadecimal sequence of even length"
-        ))
+        Error::Usage(format!("invalid beacon hash {hex:?}: it must be a valid hexadecimal sequence of even length"))
     })?;
     if bytes.is_empty() {
-        return Err(Error::Usage(
-            "invalid beacon hash: it must not be empty".into(),
-        ));
+        return Err(Error::Usage("invalid beacon hash: it must not be empty".into()));
     }
     if bytes.len() > MAX_BEACON_BYTES {
-        return Err(Error::Usage(format!(
-            "beacon hash is {} bytes; the maximum is {MAX_BEACON_BYTES}",
-            bytes.len()
-        )));
+        return Err(Error::Usage(format!("beacon hash is {} bytes; the maximum is {MAX_BEACON_BYTES}", bytes.len())));
     }
     Ok(bytes)
 }
@@ -75,8 +65,7 @@ mod tests {
     #[test]
     fn matches_snarkjs_beacon_rng() {
         let beacon =
-            parse_beacon_hash("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
-                .expect("valid hex");
+            parse_beacon_hash("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f").expect("valid hex");
         let mut rng = beacon_rng(&beacon, 10);
         let words: Vec<u32> = (0..4).map(|_| rng.next_u32()).collect();
         assert_eq!(words, [0xc14b5d29, 0x0d847e0c, 0xf58acb48, 0x2051de4f]);
@@ -95,21 +84,10 @@ mod tests {
     fn beacon_hash_parsing_follows_snarkjs() {
         assert_eq!(parse_beacon_hash("0aFf").expect("valid"), vec![0x0a, 0xff]);
         for bad in ["", "a", "abc", "0x01", "zz", "01 2", "0g"] {
-            assert!(
-                matches!(parse_beacon_hash(bad), Err(Error::Usage(_))),
-                "{bad:?}"
-            );
+            assert!(matches!(parse_beacon_hash(bad), Err(Error::Usage(_))), "{bad:?}");
         }
-        assert_eq!(
-            parse_beacon_hash(&"ab".repeat(255))
-                .expect("255 bytes")
-                .len(),
-            255
-        );
-        assert!(matches!(
-            parse_beacon_hash(&"ab".repeat(256)),
-            Err(Error::Usage(_))
-        ));
+        assert_eq!(parse_beacon_hash(&"ab".repeat(255)).expect("255 bytes").len(), 255);
+        assert!(matches!(parse_beacon_hash(&"ab".repeat(256)), Err(Error::Usage(_))));
     }
 
     #[test]

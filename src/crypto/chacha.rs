@@ -38,22 +38,14 @@ impl ChaChaRng {
         let mut state = [0u32; 16];
         state[..4].copy_from_slice(&SIGMA);
         state[4..12].copy_from_slice(&seed);
-        ChaChaRng {
-            state,
-            buf: [0; 16],
-            idx: 16,
-        }
+        ChaChaRng { state, buf: [0; 16], idx: 16 }
     }
 
     /// An RNG seeded with the first 32 bytes of a hash, read as eight big-endian words.
     ///
     /// Panics if `h` is shorter than 32 bytes (hashes used as seeds are 32 or 64 bytes).
     pub fn from_hash(h: &[u8]) -> Self {
-        assert!(
-            h.len() >= 32,
-            "a ChaCha seed needs 32 bytes, got {}",
-            h.len()
-        );
+        assert!(h.len() >= 32, "a ChaCha seed needs 32 bytes, got {}", h.len());
         let mut seed = [0u32; 8];
         for (word, chunk) in seed.iter_mut().zip(h.chunks_exact(4)) {
             *word = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
@@ -123,9 +115,9 @@ mod tests {
 
     /// Printed by ffjavascript 0.3.1: `new ChaCha([1,2,3,4,5,6,7,8])`, 20 × `nextU32()`.
     const SEED_1_8_U32: [u32; 20] = [
-        0x8891120d, 0xa1d7fd60, 0x546a15d9, 0xf896cad8, 0x12976914, 0x7cf5a49d, 0x9ec2376e,
-        0xafb55bc1, 0x45ce27df, 0xf262b106, 0x5f4bfe50, 0x4f55bc97, 0xfed515ad, 0x8f1f349c,
-        0xed0e540e, 0x6c57863b, 0xee8cb87d, 0x987b993a, 0x888d6c84, 0xd273c55a,
+        0x8891120d, 0xa1d7fd60, 0x546a15d9, 0xf896cad8, 0x12976914, 0x7cf5a49d, 0x9ec2376e, 0xafb55bc1, 0x45ce27df,
+        0xf262b106, 0x5f4bfe50, 0x4f55bc97, 0xfed515ad, 0x8f1f349c, 0xed0e540e, 0x6c57863b, 0xee8cb87d, 0x987b993a,
+        0x888d6c84, 0xd273c55a,
     ];
 
     #[test]

@@ -15,10 +15,8 @@ use crate::{Error, Result};
 /// after use. Fails only if the OS random source fails.
 pub fn random_rng(entropy: &[u8]) -> Result<ChaChaRng> {
     let mut os = Zeroizing::new([0u8; 64]);
-    getrandom::getrandom(&mut os[..]).map_err(|e| Error::Io {
-        path: "<OS random source>".into(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    getrandom::getrandom(&mut os[..])
+        .map_err(|e| Error::Io { path: "<OS random source>".into(), source: std::io::Error::other(e.to_string()) })?;
     Ok(rng_from_parts(&os, entropy))
 }
 

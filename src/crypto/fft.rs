@@ -62,8 +62,7 @@ mod tests {
 
     #[test]
     fn roots_match_ffjavascript() {
-        let dec =
-            |x: Fr| num_bigint::BigUint::from_bytes_le(&x.into_bigint().to_bytes_le()).to_string();
+        let dec = |x: Fr| num_bigint::BigUint::from_bytes_le(&x.into_bigint().to_bytes_le()).to_string();
         assert_eq!(
             dec(root_of_unity(28)),
             "19103219067921713944291392827692070036145651957329286315305642004821462161904"
@@ -81,14 +80,8 @@ mod tests {
         let k = 4;
         let a: Vec<Fr> = (0..16).map(|_| Fr::rand(&mut rng)).collect();
         let w = root_of_unity(k);
-        let naive: Vec<Fr> = (0..16u64)
-            .map(|i| {
-                a.iter()
-                    .enumerate()
-                    .map(|(j, x)| *x * w.pow([i * j as u64]))
-                    .sum()
-            })
-            .collect();
+        let naive: Vec<Fr> =
+            (0..16u64).map(|i| a.iter().enumerate().map(|(j, x)| *x * w.pow([i * j as u64])).sum()).collect();
         let mut b = a.clone();
         fft(&mut b, k);
         assert_eq!(b, naive);

@@ -15,22 +15,13 @@ use crate::format::points::{fq2_is_negative, fq_is_negative};
 
 /// The G2 cofactor as snarkjs multiplies by it (§1.1), little-endian u64 limbs of
 /// 0x30644e72e131a029b85045b68181585e06ceecda572a2489345f2299c0f9fa8d.
-pub const G2_COFACTOR: [u64; 4] = [
-    0x345f2299c0f9fa8d,
-    0x06ceecda572a2489,
-    0xb85045b68181585e,
-    0x30644e72e131a029,
-];
+pub const G2_COFACTOR: [u64; 4] = [0x345f2299c0f9fa8d, 0x06ceecda572a2489, 0xb85045b68181585e, 0x30644e72e131a029];
 
 /// A 4-limb Montgomery field element whose Montgomery representation is a fresh rng draw.
 fn mont_from_rng<P: MontConfig<4>>(rng: &mut ChaChaRng) -> Fp<MontBackend<P, 4>, 4> {
     // ffjavascript masks with 2^bitlen(p) - 1 before the range check.
     let top_bits = P::MODULUS.num_bits() - 192;
-    let top_mask = if top_bits >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << top_bits) - 1
-    };
+    let top_mask = if top_bits >= 64 { u64::MAX } else { (1u64 << top_bits) - 1 };
     loop {
         let mut limbs = [0u64; 4];
         for limb in limbs.iter_mut() {
@@ -81,9 +72,7 @@ pub fn g1_from_rng(rng: &mut ChaChaRng) -> G1Affine {
 /// ffjavascript `G2.fromRng`: as [`g1_from_rng`] over Fq2 with b = 3/(9+u), then the point is
 /// multiplied by [`G2_COFACTOR`] (as a plain integer, not arkworks' `clear_cofactor`).
 pub fn g2_from_rng(rng: &mut ChaChaRng) -> G2Affine {
-    g2_on_curve_from_rng(rng)
-        .mul_bigint(G2_COFACTOR)
-        .into_affine()
+    g2_on_curve_from_rng(rng).mul_bigint(G2_COFACTOR).into_affine()
 }
 
 /// The curve point of `G2.fromRng` before the cofactor multiplication (not in the subgroup).
@@ -120,14 +109,8 @@ mod tests {
         let mut rng = ChaChaRng::new([1, 2, 3, 4, 5, 6, 7, 8]);
         let a = fr_from_rng(&mut rng);
         let b = fr_from_rng(&mut rng);
-        assert_eq!(
-            hex::encode(fr_to_lem(&a)),
-            "60fdd7a10d129188d8ca96f8d9156a549da4f57c14699712c15bb5af6e37c21e"
-        );
-        assert_eq!(
-            hex::encode(fr_to_lem(&b)),
-            "06b162f2df27ce4597bc554f50fe4b5f9c341f8fad15d5fe3b86576c0e540e2d"
-        );
+        assert_eq!(hex::encode(fr_to_lem(&a)), "60fdd7a10d129188d8ca96f8d9156a549da4f57c14699712c15bb5af6e37c21e");
+        assert_eq!(hex::encode(fr_to_lem(&b)), "06b162f2df27ce4597bc554f50fe4b5f9c341f8fad15d5fe3b86576c0e540e2d");
         // Fr.toString of the same elements: the Montgomery quirk (value = v·2^-256).
         assert_eq!(
             a.into_bigint().to_string(),
@@ -205,11 +188,7 @@ mod tests {
             assert!(p.is_on_curve());
             // The last bool drawn decides the sign of y.
             assert_eq!(fq_is_negative(&p.y), bools.ends_with("true"), "seed {s}");
-            assert_eq!(
-                rng.next_u32(),
-                next,
-                "seed {s}: rng position after the draw"
-            );
+            assert_eq!(rng.next_u32(), next, "seed {s}: rng position after the draw");
         }
     }
 
@@ -260,11 +239,7 @@ mod tests {
             let p = g2_from_rng(&mut rng);
             assert_eq!(hex::encode(g2_to_lem(&p)), lem, "seed {s}");
             assert!(p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve());
-            assert_eq!(
-                rng.next_u32(),
-                next,
-                "seed {s}: rng position after the draw"
-            );
+            assert_eq!(rng.next_u32(), next, "seed {s}: rng position after the draw");
         }
     }
 

@@ -25,37 +25,22 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(target, e))?;
-        Ok(AtomicFile {
-            target: target.to_path_buf(),
-            writer: BufWriter::with_capacity(1 << 20, tmp),
-        })
+        Ok(AtomicFile { target: target.to_path_buf(), writer: BufWriter::with_capacity(1 << 20, tmp) })
     }
 
     /// Appends bytes.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer
-            .write_all(bytes)
-            .map_err(|e| Error::io(&self.target, e))
+        self.writer.write_all(bytes).map_err(|e| Error::io(&self.target, e))
     }
 
     /// Flushes, fsyncs and renames the temp file onto the target, then fsyncs the folder.
     pub fn commit(self) -> Result<()> {
         let target = self.target;
-        let tmp = self
-            .writer
-            .into_inner()
-            .map_err(|e| Error::io(&target, e.into_error()))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(&target, e))?;
-        tmp.persist(&target)
-            .map_err(|e| Error::io(&target, e.error))?;
+        let tmp = self.writer.into_inner().map_err(|e| Error::io(&target, e.into_error()))?;
+        tmp.as_file().sync_all().map_err(|e| Error::io(&target, e))?;
+        tmp.persist(&target).map_err(|e| Error::io(&target, e.error))?;
         if let Some(dir) = target.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
             // Some platforms cannot open a folder for fsync; the rename is still done.
             if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Location, Result};
 use crate::format::atomic::AtomicFile;
 
+/// Section ids above this are taken as a misread section table in error messages (the
+/// formats in use number their sections 1..=20 or so).
+const MAX_PLAUSIBLE_ID: u32 = 64;
+
 /// Where one section's payload lies in its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SectionRef {
@@ -61,10 +65,7 @@ impl BinFile {
         };
         let at = bf.location();
         if len < 12 {
-            return Err(Error::malformed(
-                at,
-                format!("file is {len} bytes, too short for a header"),
-            ));
+            return Err(Error::malformed(at, format!("file is {len} bytes, too short for a header")));
         }
         let mut head = [0u8; 12];
         bf.read_raw(0, &mut head)?;
@@ -80,10 +81,7 @@ impl BinFile {
         }
         let version = u32::from_le_bytes(head[4..8].try_into().expect("4 bytes"));
         if version != 1 {
-            return Err(Error::malformed(
-                at,
-                format!("unsupported version {version}, expected 1"),
-            ));
+            return Err(Error::malformed(at, format!("unsupported version {version}, expected 1")));
         }
         bf.declared_sections = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
         let mut pos = 12u64;
@@ -91,10 +89,7 @@ impl BinFile {
             if len - pos < 12 {
                 return Err(Error::malformed(
                     at,
-                    format!(
-                        "truncated: header declares {} sections but the file ends after {n}",
-                        bf.declared_sections
-                    ),
+                    format!("truncated: header declares {} sections but the file ends after {n}", bf.declared_sections),
                 ));
             }
             let mut sh = [0u8; 12];
@@ -103,29 +98,38 @@ impl BinFile {
             let size = u64::from_le_bytes(sh[4..12].try_into().expect("8 bytes"));
             let offset = pos + 12;
             if size > len - offset {
+                // Real formats number their sections from 1 and below 64; any other id means this
+                // header was read from the wrong place, i.e. the section before it declares a
+                // wrong size (or the table is corrupt): say so rather than name a bogus section.
+                if id == 0 || id > MAX_PLAUSIBLE_ID {
+                    let cause = match bf.order.last() {
+                        Some(&prev) if (1..=MAX_PLAUSIBLE_ID).contains(&prev) => {
+                            format!("the section before it, section {prev}, probably declares a wrong size")
+                        }
+                        _ => "the section table is corrupt".to_string(),
+                    };
+                    return Err(Error::malformed(
+                        at,
+                        format!(
+                            "truncated or corrupt section table: entry {} of {} (at byte {pos}) \
+                             reads as section {id} of {size} bytes but only {} remain; {cause}",
+                            n + 1,
+                            bf.declared_sections,
+                            len - offset
+                        ),
+                    ));
+                }
                 return Err(Error::malformed(
                     at.section(id),
-                    format!(
-                        "truncated: section declares {size} bytes but only {} remain",
-                        len - offset
-                    ),
+                    format!("truncated: section declares {size} bytes but only {} remain", len - offset),
                 ));
             }
-            bf.sections
-                .entry(id)
-                .or_default()
-                .push(SectionRef { offset, size });
+            bf.sections.entry(id).or_default().push(SectionRef { offset, size });
             bf.order.push(id);
             pos = offset + size;
         }
         if pos != len {
-            return Err(Error::malformed(
-                at,
-                format!(
-                    "{} trailing bytes after the last declared section",
-                    len - pos
-                ),
-            ));
+            return Err(Error::malformed(at, format!("{} trailing bytes after the last declared section", len - pos)));
         }
         Ok(bf)
     }
@@ -143,15 +147,9 @@ impl BinFile {
     /// The one section with this id; an error when it is missing or repeated.
     pub fn section(&self, id: u32) -> Result<SectionRef> {
         match self.sections.get(&id).map(Vec::as_slice) {
-            None | Some([]) => Err(Error::malformed(
-                self.location().section(id),
-                "missing section",
-            )),
+            None | Some([]) => Err(Error::malformed(self.location().section(id), "missing section")),
             Some([s]) => Ok(*s),
-            Some(_) => Err(Error::malformed(
-                self.location().section(id),
-                "section appears more than once",
-            )),
+            Some(_) => Err(Error::malformed(self.location().section(id), "section appears more than once")),
         }
     }
 
@@ -189,14 +187,10 @@ impl BinFile {
         if start.checked_add(len).is_none_or(|end| end > s.size) {
             return Err(Error::malformed(
                 self.location().section(id),
-                format!(
-                    "section is {} bytes, too short to read {len} bytes at {start}",
-                    s.size
-                ),
+                format!("section is {} bytes, too short to read {len} bytes at {start}", s.size),
             ));
         }
-        let n = usize::try_from(len)
-            .map_err(|_| Error::malformed(self.location().section(id), "section too large"))?;
+        let n = usize::try_from(len).map_err(|_| Error::malformed(self.location().section(id), "section too large"))?;
         let mut buf = vec![0u8; n];
         self.read_raw(s.offset + start, &mut buf)?;
         Ok(buf)
@@ -217,11 +211,7 @@ impl BinWriter {
         out.write_all(magic)?;
         out.write_all(&1u32.to_le_bytes())?;
         out.write_all(&n_sections.to_le_bytes())?;
-        Ok(BinWriter {
-            out,
-            pending: 0,
-            current: None,
-        })
+        Ok(BinWriter { out, pending: 0, current: None })
     }
 
     /// Starts section `id` whose payload will be exactly `size` bytes.
@@ -238,10 +228,7 @@ impl BinWriter {
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let n = bytes.len() as u64;
         if n > self.pending {
-            return Err(Error::Usage(format!(
-                "internal: section {:?} overflows its declared size",
-                self.current
-            )));
+            return Err(Error::Usage(format!("internal: section {:?} overflows its declared size", self.current)));
         }
         self.pending -= n;
         self.out.write_all(bytes)
@@ -285,10 +272,7 @@ mod tests {
         let f = BinFile::open(&p, b"zkey").unwrap();
         assert_eq!(f.order, vec![2, 1]);
         assert_eq!(f.read_section(2).unwrap(), b"abc");
-        assert!(BinFile::open(&p, b"ptau")
-            .unwrap_err()
-            .to_string()
-            .contains("wrong magic"));
+        assert!(BinFile::open(&p, b"ptau").unwrap_err().to_string().contains("wrong magic"));
         let bytes = std::fs::read(&p).unwrap();
         for cut in 0..bytes.len() {
             std::fs::write(&p, &bytes[..cut]).unwrap();

@@ -5,5 +5,6 @@ pub mod binfile;
 pub mod points;
 pub mod ptau;
 pub mod r1cs;
+pub mod subgroup;
 pub mod vkey;
 pub mod zkey;

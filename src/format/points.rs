@@ -85,6 +85,16 @@ pub fn g1_from_lem_unchecked(b: &[u8]) -> Result<G1Affine, PointFault> {
 
 /// A G2 point from 128 LEM bytes, checked on the curve and in the prime-order subgroup.
 pub fn g2_from_lem(b: &[u8]) -> Result<G2Affine, PointFault> {
+    let p = g2_from_lem_on_curve(b)?;
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(PointFault::NotInSubgroup);
+    }
+    Ok(p)
+}
+
+/// A G2 point from 128 LEM bytes, checked on the curve only (the caller checks the subgroup,
+/// e.g. in bulk with [`crate::format::subgroup::g2_in_subgroup_many`]).
+pub fn g2_from_lem_on_curve(b: &[u8]) -> Result<G2Affine, PointFault> {
     if b[..G2_LEM].iter().all(|&v| v == 0) {
         return Ok(G2Affine::identity());
     }
@@ -94,9 +104,6 @@ pub fn g2_from_lem(b: &[u8]) -> Result<G2Affine, PointFault> {
     let p = G2Affine::new_unchecked(x, y);
     if !p.is_on_curve() {
         return Err(PointFault::NotOnCurve);
-    }
-    if !p.is_in_correct_subgroup_assuming_on_curve() {
-        return Err(PointFault::NotInSubgroup);
     }
     Ok(p)
 }

@@ -63,50 +63,29 @@ impl Ptau {
         let at = file.location().section(section::HEADER);
         let h = file.read_section(section::HEADER)?;
         if h.len() != 44 {
-            return Err(Error::malformed(
-                at,
-                format!("header is {} bytes, expected 44", h.len()),
-            ));
+            return Err(Error::malformed(at, format!("header is {} bytes, expected 44", h.len())));
         }
         let n8 = u32::from_le_bytes(h[0..4].try_into().expect("4 bytes"));
         if n8 != 32 || h[4..36] != fq_modulus_le() {
-            return Err(Error::malformed(
-                at,
-                "the prime is not BN254's base field (only bn128/BN254 is supported)",
-            ));
+            return Err(Error::malformed(at, "the prime is not BN254's base field (only bn128/BN254 is supported)"));
         }
         let power = u32::from_le_bytes(h[36..40].try_into().expect("4 bytes"));
         let ceremony_power = u32::from_le_bytes(h[40..44].try_into().expect("4 bytes"));
         if !(1..=28).contains(&power) || ceremony_power < power || ceremony_power > 28 {
-            return Err(Error::malformed(
-                at,
-                format!("power {power} / ceremony power {ceremony_power} out of range"),
-            ));
+            return Err(Error::malformed(at, format!("power {power} / ceremony power {ceremony_power} out of range")));
         }
-        let ptau = Ptau {
-            file,
-            power,
-            ceremony_power,
-        };
+        let ptau = Ptau { file, power, ceremony_power };
         let n = 1u64 << power;
-        ptau.file
-            .section_sized(section::TAU_G1, (2 * n - 1) * G1_LEM as u64)?;
-        ptau.file
-            .section_sized(section::TAU_G2, n * G2_LEM as u64)?;
-        ptau.file
-            .section_sized(section::ALPHA_TAU_G1, n * G1_LEM as u64)?;
-        ptau.file
-            .section_sized(section::BETA_TAU_G1, n * G1_LEM as u64)?;
+        ptau.file.section_sized(section::TAU_G1, (2 * n - 1) * G1_LEM as u64)?;
+        ptau.file.section_sized(section::TAU_G2, n * G2_LEM as u64)?;
+        ptau.file.section_sized(section::ALPHA_TAU_G1, n * G1_LEM as u64)?;
+        ptau.file.section_sized(section::BETA_TAU_G1, n * G1_LEM as u64)?;
         ptau.file.section_sized(section::BETA_G2, G2_LEM as u64)?;
         if ptau.is_prepared() {
-            ptau.file
-                .section_sized(section::LAGRANGE_G1, (4 * n - 1) * G1_LEM as u64)?;
-            ptau.file
-                .section_sized(section::LAGRANGE_G2, (2 * n - 1) * G2_LEM as u64)?;
-            ptau.file
-                .section_sized(section::LAGRANGE_ALPHA_G1, (2 * n - 1) * G1_LEM as u64)?;
-            ptau.file
-                .section_sized(section::LAGRANGE_BETA_G1, (2 * n - 1) * G1_LEM as u64)?;
+            ptau.file.section_sized(section::LAGRANGE_G1, (4 * n - 1) * G1_LEM as u64)?;
+            ptau.file.section_sized(section::LAGRANGE_G2, (2 * n - 1) * G2_LEM as u64)?;
+            ptau.file.section_sized(section::LAGRANGE_ALPHA_G1, (2 * n - 1) * G1_LEM as u64)?;
+            ptau.file.section_sized(section::LAGRANGE_BETA_G1, (2 * n - 1) * G1_LEM as u64)?;
         }
         Ok(ptau)
     }
@@ -131,19 +110,13 @@ impl Ptau {
     /// One G1 point of a section, checked.
     pub fn g1_point(&self, sec: u32, i: u64) -> Result<G1Affine> {
         let b = self.points_raw(sec, i, 1)?;
-        g1_from_lem(&b).map_err(|fault| Error::BadPoint {
-            at: self.file.location().section(sec).index(i),
-            fault,
-        })
+        g1_from_lem(&b).map_err(|fault| Error::BadPoint { at: self.file.location().section(sec).index(i), fault })
     }
 
     /// One G2 point of a section, checked.
     pub fn g2_point(&self, sec: u32, i: u64) -> Result<G2Affine> {
         let b = self.points_raw(sec, i, 1)?;
-        g2_from_lem(&b).map_err(|fault| Error::BadPoint {
-            at: self.file.location().section(sec).index(i),
-            fault,
-        })
+        g2_from_lem(&b).map_err(|fault| Error::BadPoint { at: self.file.location().section(sec).index(i), fault })
     }
 }
 

@@ -79,12 +79,10 @@ impl<'a> Cursor<'a> {
         Some(s)
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4)
-            .map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes")))
+        self.take(4).map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes")))
     }
     fn u64(&mut self) -> Option<u64> {
-        self.take(8)
-            .map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
+        self.take(8).map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
     }
 }
 
@@ -99,10 +97,7 @@ impl R1cs {
         let short = || Error::malformed(at1.clone(), "header section is too short");
         let n8 = c.u32().ok_or_else(short)?;
         if n8 != 32 {
-            return Err(Error::malformed(
-                at1,
-                format!("field size {n8} bytes, expected 32 (BN254)"),
-            ));
+            return Err(Error::malformed(at1, format!("field size {n8} bytes, expected 32 (BN254)")));
         }
         let prime = c.take(32).ok_or_else(short)?;
         if prime != fr_modulus_le() {
@@ -120,15 +115,26 @@ impl R1cs {
             n_constraints: c.u32().ok_or_else(short)?,
         };
         if c.pos != h.len() {
-            return Err(Error::malformed(
-                at1,
-                format!("header is {} bytes, expected {}", h.len(), c.pos),
-            ));
+            return Err(Error::malformed(at1, format!("header is {} bytes, expected {}", h.len(), c.pos)));
         }
-        let publics =
-            1u64 + header.n_pub_out as u64 + header.n_pub_in as u64 + header.n_prv_in as u64;
+        let publics = 1u64 + header.n_pub_out as u64 + header.n_pub_in as u64 + header.n_prv_in as u64;
         if publics > header.n_wires as u64 {
             return Err(Error::malformed(at1, "more inputs and outputs than wires"));
+        }
+        // circom always writes the wire-to-label map (section 3), one u64 per wire: it bounds
+        // nWires, which sizes every per-wire table of `zkey new`.
+        if f.has_section(3) {
+            let s = f.section(3)?;
+            let want = header.n_wires as u64 * 8;
+            if s.size != want {
+                return Err(Error::malformed(
+                    at.section(3),
+                    format!(
+                        "wire-to-label map is {} bytes, expected {want} for the header's {} wires",
+                        s.size, header.n_wires
+                    ),
+                ));
+            }
         }
 
         let body = f.read_section(2)?;
@@ -136,10 +142,7 @@ impl R1cs {
         let mut c = Cursor { b: &body, pos: 0 };
         // Each constraint takes at least 12 bytes, which bounds the allocation on hostile input.
         if (header.n_constraints as u64) * 12 > body.len() as u64 {
-            return Err(Error::malformed(
-                at2,
-                format!("section too short for {} constraints", header.n_constraints),
-            ));
+            return Err(Error::malformed(at2, format!("section too short for {} constraints", header.n_constraints)));
         }
         let mut constraints = Vec::with_capacity(header.n_constraints as usize);
         for ci in 0..header.n_constraints {
@@ -156,16 +159,12 @@ impl R1cs {
                     if w >= header.n_wires {
                         return Err(Error::malformed(
                             at_c.clone(),
-                            format!(
-                                "wire {w} out of range (the circuit has {} wires)",
-                                header.n_wires
-                            ),
+                            format!("wire {w} out of range (the circuit has {} wires)", header.n_wires),
                         ));
                     }
                     let v = c.take(32).ok_or_else(short)?;
-                    let v = fr_from_le_normal(v).ok_or_else(|| {
-                        Error::malformed(at_c.clone(), "coefficient is not reduced modulo r")
-                    })?;
+                    let v = fr_from_le_normal(v)
+                        .ok_or_else(|| Error::malformed(at_c.clone(), "coefficient is not reduced modulo r"))?;
                     terms.push((w, v));
                 }
                 Ok(terms)
@@ -176,17 +175,8 @@ impl R1cs {
             constraints.push(Constraint { a, b, c: cc });
         }
         if c.pos != body.len() {
-            return Err(Error::malformed(
-                at2,
-                format!(
-                    "{} trailing bytes after the constraints",
-                    body.len() - c.pos
-                ),
-            ));
+            return Err(Error::malformed(at2, format!("{} trailing bytes after the constraints", body.len() - c.pos)));
         }
-        Ok(R1cs {
-            header,
-            constraints,
-        })
+        Ok(R1cs { header, constraints })
     }
 }

@@ -148,24 +148,16 @@ impl VerificationKey {
     /// present, must equal e(α₁, β₂).
     pub fn from_json(s: &str) -> Result<VerificationKey> {
         let v: Value = serde_json::from_str(s).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let obj = v
-            .as_object()
-            .ok_or_else(|| bad("the top level is not an object"))?;
+        let obj = v.as_object().ok_or_else(|| bad("the top level is not an object"))?;
         let field = |k: &str| obj.get(k).ok_or_else(|| bad(format!("missing \"{k}\"")));
 
         let protocol = field("protocol")?.as_str();
         if protocol != Some("groth16") {
-            return Err(bad(format!(
-                "protocol is {}, expected \"groth16\"",
-                field("protocol")?
-            )));
+            return Err(bad(format!("protocol is {}, expected \"groth16\"", field("protocol")?)));
         }
         let curve = field("curve")?.as_str();
         if curve != Some("bn128") {
-            return Err(bad(format!(
-                "curve is {}, expected \"bn128\"",
-                field("curve")?
-            )));
+            return Err(bad(format!("curve is {}, expected \"bn128\"", field("curve")?)));
         }
         let n_public = field("nPublic")?
             .as_u64()
@@ -185,26 +177,14 @@ impl VerificationKey {
                 u64::from(n_public) + 1
             )));
         }
-        let ic = ic_json
-            .iter()
-            .enumerate()
-            .map(|(i, p)| parse_g1(p, &format!("IC[{i}]")))
-            .collect::<Result<Vec<_>>>()?;
+        let ic =
+            ic_json.iter().enumerate().map(|(i, p)| parse_g1(p, &format!("IC[{i}]"))).collect::<Result<Vec<_>>>()?;
 
-        let vk = VerificationKey {
-            n_public,
-            alpha1,
-            beta2,
-            gamma2,
-            delta2,
-            ic,
-        };
+        let vk = VerificationKey { n_public, alpha1, beta2, gamma2, delta2, ic };
         if let Some(ab) = obj.get("vk_alphabeta_12") {
             let given = parse_fq12(ab)?;
             if given != vk.alphabeta_12() {
-                return Err(Error::Invalid(
-                    "verification key: vk_alphabeta_12 is not e(vk_alpha_1, vk_beta_2)".into(),
-                ));
+                return Err(Error::Invalid("verification key: vk_alphabeta_12 is not e(vk_alpha_1, vk_beta_2)".into()));
             }
         }
         Ok(vk)
@@ -218,15 +198,10 @@ fn bad(msg: impl Into<String>) -> Error {
 
 /// The elements of a JSON array, optionally of an exact length.
 fn array<'a>(v: &'a Value, what: &str, len: Option<usize>) -> Result<&'a Vec<Value>> {
-    let a = v
-        .as_array()
-        .ok_or_else(|| bad(format!("{what} is not an array")))?;
+    let a = v.as_array().ok_or_else(|| bad(format!("{what} is not an array")))?;
     if let Some(n) = len {
         if a.len() != n {
-            return Err(bad(format!(
-                "{what} has {} elements, expected {n}",
-                a.len()
-            )));
+            return Err(bad(format!("{what} has {} elements, expected {n}", a.len())));
         }
     }
     Ok(a)
@@ -234,14 +209,12 @@ fn array<'a>(v: &'a Value, what: &str, len: Option<usize>) -> Result<&'a Vec<Val
 
 /// An Fq element from a decimal string below q.
 fn parse_fq(v: &Value, what: &str) -> Result<Fq> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| bad(format!("{what} is not a string")))?;
+    let s = v.as_str().ok_or_else(|| bad(format!("{what} is not a string")))?;
     if s.is_empty() || s.len() > 80 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(format!("{what} is not a decimal number: {s:?}")));
     }
-    let n = BigUint::parse_bytes(s.as_bytes(), 10)
-        .ok_or_else(|| bad(format!("{what} is not a decimal number: {s:?}")))?;
+    let n =
+        BigUint::parse_bytes(s.as_bytes(), 10).ok_or_else(|| bad(format!("{what} is not a decimal number: {s:?}")))?;
     BigInt::<4>::try_from(n)
         .ok()
         .and_then(Fq::from_bigint)
@@ -251,10 +224,7 @@ fn parse_fq(v: &Value, what: &str) -> Result<Fq> {
 /// An Fq2 element from [c0, c1].
 fn parse_fq2(v: &Value, what: &str) -> Result<Fq2> {
     let a = array(v, what, Some(2))?;
-    Ok(Fq2::new(
-        parse_fq(&a[0], &format!("{what}[0]"))?,
-        parse_fq(&a[1], &format!("{what}[1]"))?,
-    ))
+    Ok(Fq2::new(parse_fq(&a[0], &format!("{what}[0]"))?, parse_fq(&a[1], &format!("{what}[1]"))?))
 }
 
 /// An Fq12 element in ffjavascript's order [[c0.c0, c0.c1, c0.c2], [c1.c0, c1.c1, c1.c2]].
@@ -299,9 +269,7 @@ fn parse_g2(v: &Value, what: &str) -> Result<G2Affine> {
         return Ok(G2Affine::identity());
     }
     if z != Fq2::from(1u64) {
-        return Err(bad(format!(
-            "{what}: z must be [\"1\", \"0\"] or [\"0\", \"0\"]"
-        )));
+        return Err(bad(format!("{what}: z must be [\"1\", \"0\"] or [\"0\", \"0\"]")));
     }
     let p = G2Affine::new_unchecked(x, y);
     if !p.is_on_curve() {
@@ -370,11 +338,7 @@ mod tests {
                 "0x12",
                 1,
             ),
-            VK_SMALL.replacen(
-                "7772347649523360833258797563875041248679047123341040624905307712134111175824",
-                "-5",
-                1,
-            ),
+            VK_SMALL.replacen("7772347649523360833258797563875041248679047123341040624905307712134111175824", "-5", 1),
             VK_SMALL.replacen(
                 "\"7772347649523360833258797563875041248679047123341040624905307712134111175824\"",
                 "7",
@@ -387,18 +351,11 @@ mod tests {
                 1,
             ),
             // A wrong projective z.
-            VK_SMALL.replacen(
-                "\"1\"\n ],\n \"vk_beta_2\"",
-                "\"2\"\n ],\n \"vk_beta_2\"",
-                1,
-            ),
+            VK_SMALL.replacen("\"1\"\n ],\n \"vk_beta_2\"", "\"2\"\n ],\n \"vk_beta_2\"", 1),
         ];
         for (i, c) in cases.iter().enumerate() {
             assert_ne!(c, VK_SMALL, "case {i} did not change the input");
-            assert!(
-                VerificationKey::from_json(c).is_err(),
-                "case {i} was accepted"
-            );
+            assert!(VerificationKey::from_json(c).is_err(), "case {i} was accepted");
         }
     }
 }

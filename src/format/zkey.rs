@@ -88,30 +88,18 @@ impl Groth16Header {
         if b.len() != GROTH16_HEADER_LEN {
             return Err(Error::malformed(
                 at.clone(),
-                format!(
-                    "section is {} bytes, expected {GROTH16_HEADER_LEN}",
-                    b.len()
-                ),
+                format!("section is {} bytes, expected {GROTH16_HEADER_LEN}", b.len()),
             ));
         }
         let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
-        if u32_at(0) != 32
-            || b[4..36] != fq_modulus_le()
-            || u32_at(36) != 32
-            || b[40..72] != fr_modulus_le()
-        {
-            return Err(Error::malformed(
-                at.clone(),
-                "the primes are not BN254's (only bn128/BN254 is supported)",
-            ));
+        if u32_at(0) != 32 || b[4..36] != fq_modulus_le() || u32_at(36) != 32 || b[40..72] != fr_modulus_le() {
+            return Err(Error::malformed(at.clone(), "the primes are not BN254's (only bn128/BN254 is supported)"));
         }
         let g1 = |o: usize, what: &str| {
-            g1_from_lem(&b[o..o + G1_LEM])
-                .map_err(|f| Error::malformed(at.clone(), format!("{what}: {f}")))
+            g1_from_lem(&b[o..o + G1_LEM]).map_err(|f| Error::malformed(at.clone(), format!("{what}: {f}")))
         };
         let g2 = |o: usize, what: &str| {
-            g2_from_lem(&b[o..o + G2_LEM])
-                .map_err(|f| Error::malformed(at.clone(), format!("{what}: {f}")))
+            g2_from_lem(&b[o..o + G2_LEM]).map_err(|f| Error::malformed(at.clone(), format!("{what}: {f}")))
         };
         let h = Groth16Header {
             n_vars: u32_at(72),
@@ -245,10 +233,7 @@ impl MpcParams {
     pub fn parse(b: &[u8], at: &Location) -> Result<MpcParams> {
         let short = |i: u64| Error::malformed(at.index(i), "contribution record is truncated");
         if b.len() < 68 {
-            return Err(Error::malformed(
-                at.clone(),
-                "section is too short for the circuit hash and count",
-            ));
+            return Err(Error::malformed(at.clone(), "section is too short for the circuit hash and count"));
         }
         let cs_hash: [u8; 64] = b[0..64].try_into().expect("64 bytes");
         let n = u32::from_le_bytes(b[64..68].try_into().expect("4 bytes"));
@@ -259,23 +244,19 @@ impl MpcParams {
             let rec = b.get(pos..pos + fixed).ok_or_else(|| short(i))?;
             let at_i = at.index(i);
             let g1 = |o: usize, what: &str| {
-                g1_from_lem(&rec[o..o + G1_LEM]).map_err(|f| {
-                    Error::malformed(at_i.clone(), format!("contribution {}: {what}: {f}", i + 1))
-                })
+                g1_from_lem(&rec[o..o + G1_LEM])
+                    .map_err(|f| Error::malformed(at_i.clone(), format!("contribution {}: {what}: {f}", i + 1)))
             };
             let delta_after = g1(0, "deltaAfter")?;
             let g1_s = g1(64, "g1_s")?;
             let g1_sx = g1(128, "g1_sx")?;
-            let g2_spx = g2_from_lem(&rec[192..320]).map_err(|f| {
-                Error::malformed(at_i.clone(), format!("contribution {}: g2_spx: {f}", i + 1))
-            })?;
+            let g2_spx = g2_from_lem(&rec[192..320])
+                .map_err(|f| Error::malformed(at_i.clone(), format!("contribution {}: g2_spx: {f}", i + 1)))?;
             let transcript: [u8; 64] = rec[320..384].try_into().expect("64 bytes");
             let kind = u32::from_le_bytes(rec[384..388].try_into().expect("4 bytes"));
             let plen = u32::from_le_bytes(rec[388..392].try_into().expect("4 bytes")) as usize;
             pos += fixed;
-            let params = b
-                .get(pos..pos.saturating_add(plen))
-                .ok_or_else(|| short(i))?;
+            let params = b.get(pos..pos.saturating_add(plen)).ok_or_else(|| short(i))?;
             pos += plen;
             let mut c = Contribution {
                 delta_after,
@@ -288,9 +269,8 @@ impl MpcParams {
                 beacon_exp: None,
                 beacon_hash: None,
             };
-            parse_params(params, &mut c).map_err(|m| {
-                Error::malformed(at_i.clone(), format!("contribution {}: {m}", i + 1))
-            })?;
+            parse_params(params, &mut c)
+                .map_err(|m| Error::malformed(at_i.clone(), format!("contribution {}: {m}", i + 1)))?;
             contributions.push(c);
         }
         if pos != b.len() {
@@ -299,10 +279,7 @@ impl MpcParams {
                 format!("{} trailing bytes after the contributions", b.len() - pos),
             ));
         }
-        Ok(MpcParams {
-            cs_hash,
-            contributions,
-        })
+        Ok(MpcParams { cs_hash, contributions })
     }
 }
 
@@ -365,37 +342,21 @@ impl Zkey {
         let at = file.location();
         let h1 = file.read_section(section::HEADER)?;
         if h1.len() != 4 {
-            return Err(Error::malformed(
-                at.section(1),
-                format!("section is {} bytes, expected 4", h1.len()),
-            ));
+            return Err(Error::malformed(at.section(1), format!("section is {} bytes, expected 4", h1.len())));
         }
         let protocol = u32::from_le_bytes(h1[..4].try_into().expect("4 bytes"));
         if protocol != PROTOCOL_GROTH16 {
-            return Err(Error::malformed(
-                at.section(1),
-                format!("protocol {protocol} is not Groth16 (1)"),
-            ));
+            return Err(Error::malformed(at.section(1), format!("protocol {protocol} is not Groth16 (1)")));
         }
-        let header = Groth16Header::parse(
-            &file.read_section(section::GROTH16)?,
-            &at.section(section::GROTH16),
-        )?;
+        let header = Groth16Header::parse(&file.read_section(section::GROTH16)?, &at.section(section::GROTH16))?;
         let nv = header.n_vars as u64;
         let np = header.n_public as u64;
         file.section_sized(section::IC, (np + 1) * G1_LEM as u64)?;
         let coeffs = file.section(section::COEFFS)?;
         let n_coeffs = if coeffs.size >= 4 {
-            u32::from_le_bytes(
-                file.read_range(section::COEFFS, 0, 4)?
-                    .try_into()
-                    .expect("4 bytes"),
-            )
+            u32::from_le_bytes(file.read_range(section::COEFFS, 0, 4)?.try_into().expect("4 bytes"))
         } else {
-            return Err(Error::malformed(
-                at.section(section::COEFFS),
-                "section is too short",
-            ));
+            return Err(Error::malformed(at.section(section::COEFFS), "section is too short"));
         };
         file.section_sized(section::COEFFS, 4 + n_coeffs as u64 * 44)?;
         file.section_sized(section::A, nv * G1_LEM as u64)?;
@@ -404,11 +365,6 @@ impl Zkey {
         file.section_sized(section::C, (nv - np - 1) * G1_LEM as u64)?;
         file.section_sized(section::H, header.domain_size as u64 * G1_LEM as u64)?;
         let mpc = MpcParams::parse(&file.read_section(section::MPC)?, &at.section(section::MPC))?;
-        Ok(Zkey {
-            file,
-            header,
-            mpc,
-            n_coeffs,
-        })
+        Ok(Zkey { file, header, mpc, n_coeffs })
     }
 }

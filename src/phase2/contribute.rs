@@ -19,9 +19,7 @@ use crate::crypto::sample::{fr_from_rng, g1_from_rng};
 use crate::error::{Error, Result};
 use crate::format::binfile::{BinFile, BinWriter};
 use crate::format::points::{g1_from_lem, g1_to_u, g2_to_u};
-use crate::format::zkey::{
-    section as zs, Contribution, MpcParams, Zkey, KIND_BEACON, PROTOCOL_GROTH16,
-};
+use crate::format::zkey::{section as zs, Contribution, MpcParams, Zkey, KIND_BEACON, PROTOCOL_GROTH16};
 use crate::progress;
 
 /// Points per backend call, so progress can be shown and memory stays bounded per call.
@@ -122,37 +120,19 @@ pub fn draw_key(mpc: &MpcParams, rng: &mut ChaChaRng) -> DeltaKey {
 
 /// Checks every point of a G1 section on the curve, naming the first bad one.
 pub fn check_g1_points(bytes: &[u8], file: &BinFile, sec: u32) -> Result<()> {
-    let bad = bytes
-        .par_chunks(64)
-        .enumerate()
-        .find_first(|(_, b)| g1_from_lem(b).is_err());
-    if let Some((i, b)) = bad {
-        let fault = g1_from_lem(b).err().expect("found above");
-        return Err(Error::BadPoint {
-            at: file.location().section(sec).index(i as u64),
-            fault,
-        });
+    let bad = bytes.par_chunks(64).enumerate().find_map_first(|(i, b)| g1_from_lem(b).err().map(|f| (i, f)));
+    match bad {
+        Some((i, fault)) => Err(Error::BadPoint { at: file.location().section(sec).index(i as u64), fault }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Scales a G1 section by `scalar` through the backend, chunk by chunk, with a progress bar.
-pub fn scale_section(
-    backend: &dyn Backend,
-    bytes: &mut [u8],
-    scalar: &Fr,
-    label: &str,
-) -> Result<()> {
+pub fn scale_section(backend: &dyn Backend, bytes: &mut [u8], scalar: &Fr, label: &str) -> Result<()> {
     let pb = progress::bar((bytes.len() / 64) as u64, label);
     for chunk in bytes.chunks_mut(SCALE_CHUNK * 64) {
         let n = chunk.len() / 64;
-        backend.scale_fixed(
-            PointChunk {
-                group: Group::G1,
-                bytes: chunk,
-            },
-            scalar,
-        )?;
+        backend.scale_fixed(PointChunk { group: Group::G1, bytes: chunk }, scalar)?;
         pb.inc(n as u64);
     }
     pb.finish_and_clear();
@@ -179,11 +159,7 @@ pub fn contribute(
         }
     };
     let delta = &key.delta;
-    let inv = Zeroizing::new(
-        delta
-            .inverse()
-            .ok_or_else(|| Error::Invalid("drew δ = 0".into()))?,
-    );
+    let inv = Zeroizing::new(delta.inverse().ok_or_else(|| Error::Invalid("drew δ = 0".into()))?);
     let mut header = zkey.header.clone();
     header.delta1 = (header.delta1 * **delta).into_affine();
     header.delta2 = (header.delta2 * **delta).into_affine();

@@ -40,30 +40,17 @@ pub fn h_hash_points(ptau: &Ptau, d: u64) -> Result<Vec<[u8; 64]>> {
     let pts = raw
         .par_chunks(64)
         .enumerate()
-        .map(|(i, b)| {
-            g1_from_lem(b).map_err(|fault| Error::BadPoint {
-                at: at.index(i as u64),
-                fault,
-            })
-        })
+        .map(|(i, b)| g1_from_lem(b).map_err(|fault| Error::BadPoint { at: at.index(i as u64), fault }))
         .collect::<Result<Vec<G1Affine>>>()?;
     let genuine = count.min(want.saturating_sub(d));
-    let diffs: Vec<G1Projective> = (0..genuine as usize)
-        .into_par_iter()
-        .map(|i| G1Projective::from(pts[i + d as usize]) - pts[i])
-        .collect();
-    let mut out: Vec<[u8; 64]> = G1Projective::normalize_batch(&diffs)
-        .par_iter()
-        .map(g1_to_u)
-        .collect();
+    let diffs: Vec<G1Projective> =
+        (0..genuine as usize).into_par_iter().map(|i| G1Projective::from(pts[i + d as usize]) - pts[i]).collect();
+    let mut out: Vec<[u8; 64]> = G1Projective::normalize_batch(&diffs).par_iter().map(g1_to_u).collect();
     for i in genuine..count {
         // Past the end of section 2: snarkjs reads whatever bytes follow it in the file.
         let off = sec2.offset + (i + d) * 64;
         if off + 64 > ptau.file.len {
-            return Err(Error::malformed(
-                at.clone(),
-                "the circuit hash reads past the end of the file",
-            ));
+            return Err(Error::malformed(at.clone(), "the circuit hash reads past the end of the file"));
         }
         let mut garbage = [0u8; 64];
         ptau.file.read_raw(off, &mut garbage)?;
@@ -99,10 +86,7 @@ pub struct CsHashInput<'a> {
 /// Computes csHash.
 pub fn cs_hash(x: &CsHashInput) -> [u8; 64] {
     let g1 = G1Affine::new_unchecked(Fq::from(1u64), Fq::from(2u64));
-    let g2 = ark_bn254::G2Affine::new_unchecked(
-        ark_bn254::g2::G2_GENERATOR_X,
-        ark_bn254::g2::G2_GENERATOR_Y,
-    );
+    let g2 = ark_bn254::G2Affine::new_unchecked(ark_bn254::g2::G2_GENERATOR_X, ark_bn254::g2::G2_GENERATOR_Y);
     let mut h = Blake2b512::new();
     h.update(g1_to_u(x.alpha1));
     h.update(g1_to_u(x.beta1));
@@ -149,11 +133,7 @@ impl Wasm {
             inv = (&inv * ((BigUint::from(2u8) + &two256 - t) % &two256)) % &two256;
         }
         let qinv_neg = (&two256 - inv) % &two256;
-        Wasm {
-            q,
-            two256,
-            qinv_neg,
-        }
+        Wasm { q, two256, qinv_neg }
     }
     fn add(&self, x: &BigUint, y: &BigUint) -> BigUint {
         let s = x + y;

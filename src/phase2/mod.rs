@@ -2,6 +2,6 @@
 
 pub mod contribute;
 pub mod cshash;
+pub mod export;
 pub mod new;
 pub mod verify;
-pub mod export;

@@ -9,11 +9,12 @@ use ark_ff::{BigInteger, One, PrimeField};
 use rayon::prelude::*;
 
 use super::cshash::{cs_hash, h_hash_points, CsHashInput};
-use crate::error::{Error, Result};
+use crate::error::{Error, PointFault, Result};
 use crate::format::binfile::BinWriter;
-use crate::format::points::{fr_to_lem, g1_from_lem, g1_to_lem, g2_from_lem, g2_to_lem};
+use crate::format::points::{fr_to_lem, g1_from_lem, g1_to_lem, g2_from_lem_on_curve, g2_to_lem};
 use crate::format::ptau::{section as ps, Ptau};
 use crate::format::r1cs::R1cs;
+use crate::format::subgroup::g2_in_subgroup_many;
 use crate::format::zkey::{section as zs, Groth16Header, MpcParams, PROTOCOL_GROTH16};
 
 /// The initial zkey of a circuit, in memory.
@@ -49,26 +50,23 @@ fn decode_g1(raw: &[u8], ptau: &Ptau, sec: u32, first: u64) -> Result<Vec<G1Affi
     let at = ptau.file.location().section(sec);
     raw.par_chunks(64)
         .enumerate()
-        .map(|(i, b)| {
-            g1_from_lem(b).map_err(|fault| Error::BadPoint {
-                at: at.index(first + i as u64),
-                fault,
-            })
-        })
+        .map(|(i, b)| g1_from_lem(b).map_err(|fault| Error::BadPoint { at: at.index(first + i as u64), fault }))
         .collect()
 }
 
 fn decode_g2(raw: &[u8], ptau: &Ptau, sec: u32, first: u64) -> Result<Vec<G2Affine>> {
     let at = ptau.file.location().section(sec);
-    raw.par_chunks(128)
+    let pts = raw
+        .par_chunks(128)
         .enumerate()
         .map(|(i, b)| {
-            g2_from_lem(b).map_err(|fault| Error::BadPoint {
-                at: at.index(first + i as u64),
-                fault,
-            })
+            g2_from_lem_on_curve(b).map_err(|fault| Error::BadPoint { at: at.index(first + i as u64), fault })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(i) = g2_in_subgroup_many(&pts).iter().position(|ok| !ok) {
+        return Err(Error::BadPoint { at: at.index(first + i as u64), fault: PointFault::NotInSubgroup });
+    }
+    Ok(pts)
 }
 
 /// Coefficients of this size take the cheap small-scalar path.
@@ -141,9 +139,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
         )));
     }
     if cir_power > 27 {
-        return Err(Error::Usage(format!(
-            "circuit power {cir_power} above 27 is not supported"
-        )));
+        return Err(Error::Usage(format!("circuit power {cir_power} above 27 is not supported")));
     }
     if !ptau.is_prepared() {
         return Err(Error::Usage(format!(
@@ -154,30 +150,10 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
     let d = 1u64 << cir_power;
     let rows = n_constr + n_public as u64 + 1;
     let first = d - 1;
-    let lg1 = decode_g1(
-        &ptau.points_raw(ps::LAGRANGE_G1, first, rows)?,
-        ptau,
-        ps::LAGRANGE_G1,
-        first,
-    )?;
-    let lg2 = decode_g2(
-        &ptau.points_raw(ps::LAGRANGE_G2, first, rows)?,
-        ptau,
-        ps::LAGRANGE_G2,
-        first,
-    )?;
-    let al = decode_g1(
-        &ptau.points_raw(ps::LAGRANGE_ALPHA_G1, first, rows)?,
-        ptau,
-        ps::LAGRANGE_ALPHA_G1,
-        first,
-    )?;
-    let bl = decode_g1(
-        &ptau.points_raw(ps::LAGRANGE_BETA_G1, first, rows)?,
-        ptau,
-        ps::LAGRANGE_BETA_G1,
-        first,
-    )?;
+    let lg1 = decode_g1(&ptau.points_raw(ps::LAGRANGE_G1, first, rows)?, ptau, ps::LAGRANGE_G1, first)?;
+    let lg2 = decode_g2(&ptau.points_raw(ps::LAGRANGE_G2, first, rows)?, ptau, ps::LAGRANGE_G2, first)?;
+    let al = decode_g1(&ptau.points_raw(ps::LAGRANGE_ALPHA_G1, first, rows)?, ptau, ps::LAGRANGE_ALPHA_G1, first)?;
+    let bl = decode_g1(&ptau.points_raw(ps::LAGRANGE_BETA_G1, first, rows)?, ptau, ps::LAGRANGE_BETA_G1, first)?;
 
     // Terms grouped per wire, and section 4 in snarkjs's order.
     let r_fr = Fr::from_bigint(Fr::R).unwrap_or_default();
@@ -242,11 +218,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
     for i in 0..d as usize {
         let b = &level[(2 * i + 1) * 64..(2 * i + 2) * 64];
         let _ = g1_from_lem(b).map_err(|fault| Error::BadPoint {
-            at: ptau
-                .file
-                .location()
-                .section(ps::LAGRANGE_G1)
-                .index(2 * d - 1 + 2 * i as u64 + 1),
+            at: ptau.file.location().section(ps::LAGRANGE_G1).index(2 * d - 1 + 2 * i as u64 + 1),
             fault,
         })?;
         h.extend_from_slice(b);
@@ -279,17 +251,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
         delta1: G1Affine::generator(),
         delta2: G2Affine::generator(),
     };
-    Ok(InitialZkey {
-        header,
-        coeffs,
-        ic,
-        a,
-        b1,
-        b2,
-        c,
-        h,
-        cs_hash: cs,
-    })
+    Ok(InitialZkey { header, coeffs, ic, a, b1, b2, c, h, cs_hash: cs })
 }
 
 fn g1_bytes(pts: &[G1Affine]) -> Vec<u8> {
@@ -334,10 +296,7 @@ impl InitialZkey {
         w.section(zs::A, &self.a_bytes())?;
         w.section(zs::B1, &self.b1_bytes())?;
         w.section(zs::B2, &self.b2_bytes())?;
-        let mpc = MpcParams {
-            cs_hash: self.cs_hash,
-            contributions: Vec::new(),
-        };
+        let mpc = MpcParams { cs_hash: self.cs_hash, contributions: Vec::new() };
         w.section(zs::MPC, &mpc.to_bytes())?;
         w.finish()
     }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::contribute::{check_g1_points, contribution_hash, pk_bytes};
 use super::new::{circuit_power, compute, InitialZkey};
 use crate::backend::{Backend, Group, Projective};
-use crate::crypto::beacon::beacon_rng;
+use crate::crypto::beacon::{beacon_rng, MAX_BEACON_EXP};
 use crate::crypto::chacha::ChaChaRng;
 use crate::crypto::fft::{fft, root_of_unity};
 use crate::crypto::hash_to_g2::hash_to_g2;
@@ -62,8 +62,7 @@ fn invalid(msg: impl Into<String>) -> Error {
 /// A fresh RNG seeded from the OS, for the random linear combinations.
 fn os_rng() -> Result<ChaChaRng> {
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed)
-        .map_err(|e| invalid(format!("OS random number generator failed: {e}")))?;
+    getrandom::getrandom(&mut seed).map_err(|e| invalid(format!("OS random number generator failed: {e}")))?;
     Ok(ChaChaRng::from_hash(&seed))
 }
 
@@ -85,34 +84,30 @@ pub fn verify_chain(mpc: &MpcParams) -> Result<(G1Affine, Vec<ContributionInfo>)
         }
         let g2_sp = hash_to_g2(&c.transcript);
         if !same_ratio(&c.g1_s, &c.g1_sx, &g2_sp, &c.g2_spx) {
-            return Err(invalid(format!(
-                "contribution #{n}: public key G1 and G2 do not have the same ratio"
-            )));
+            return Err(invalid(format!("contribution #{n}: public key G1 and G2 do not have the same ratio")));
         }
         if !same_ratio(&cur, &c.delta_after, &g2_sp, &c.g2_spx) {
-            return Err(invalid(format!(
-                "contribution #{n}: deltaAfter does not follow the public key"
-            )));
+            return Err(invalid(format!("contribution #{n}: deltaAfter does not follow the public key")));
         }
         if c.kind == KIND_BEACON {
             let (Some(hash), Some(exp)) = (&c.beacon_hash, c.beacon_exp) else {
-                return Err(invalid(format!(
-                    "contribution #{n}: beacon without its parameters"
-                )));
+                return Err(invalid(format!("contribution #{n}: beacon without its parameters")));
             };
+            // beacon_rng panics above 63 (a u8 in the file can say up to 255).
+            if exp as u32 > MAX_BEACON_EXP {
+                return Err(invalid(format!(
+                    "contribution #{n}: beacon iterations exponent {exp} is out of range (at most {MAX_BEACON_EXP})"
+                )));
+            }
             let mut rng = beacon_rng(hash, exp as u32);
             let delta = zeroize::Zeroizing::new(fr_from_rng(&mut rng));
             let g1_s = g1_from_rng(&mut rng);
             let g1_sx = (g1_s * *delta).into_affine();
             if g1_s != c.g1_s {
-                return Err(invalid(format!(
-                    "contribution #{n}: key of the beacon does not match (g1_s)"
-                )));
+                return Err(invalid(format!("contribution #{n}: key of the beacon does not match (g1_s)")));
             }
             if g1_sx != c.g1_sx {
-                return Err(invalid(format!(
-                    "contribution #{n}: key of the beacon does not match (g1_sx)"
-                )));
+                return Err(invalid(format!("contribution #{n}: key of the beacon does not match (g1_sx)")));
             }
         }
         prefix.update(pk_bytes(c));
@@ -133,9 +128,7 @@ pub fn verify_chain(mpc: &MpcParams) -> Result<(G1Affine, Vec<ContributionInfo>)
 fn g1_of(p: Projective) -> Result<G1Affine> {
     match p {
         Projective::G1(p) => Ok(p.into_affine()),
-        Projective::G2(_) => Err(invalid(
-            "internal: backend returned a G2 point for a G1 MSM",
-        )),
+        Projective::G2(_) => Err(invalid("internal: backend returned a G2 point for a G1 MSM")),
     }
 }
 
@@ -155,19 +148,13 @@ pub fn verify_against(
         )));
     }
     if h.alpha1 != ih.alpha1 {
-        return Err(invalid(
-            "alpha1 does not match the ptau (wrong powers of tau?)",
-        ));
+        return Err(invalid("alpha1 does not match the ptau (wrong powers of tau?)"));
     }
     if h.beta1 != ih.beta1 {
-        return Err(invalid(
-            "beta1 does not match the ptau (wrong powers of tau?)",
-        ));
+        return Err(invalid("beta1 does not match the ptau (wrong powers of tau?)"));
     }
     if h.beta2 != ih.beta2 {
-        return Err(invalid(
-            "beta2 does not match the ptau (wrong powers of tau?)",
-        ));
+        return Err(invalid("beta2 does not match the ptau (wrong powers of tau?)"));
     }
     if h.gamma2 != ih.gamma2 {
         return Err(invalid("gamma2 is not the generator"));
@@ -181,22 +168,17 @@ pub fn verify_against(
     }
     let (cur_delta, infos) = verify_chain(&zkey.mpc)?;
     if h.delta1 != cur_delta {
-        return Err(invalid(
-            "delta1 does not match the last contribution's deltaAfter",
-        ));
+        return Err(invalid("delta1 does not match the last contribution's deltaAfter"));
     }
-    if !same_ratio(
-        &G1Affine::generator(),
-        &cur_delta,
-        &ark_bn254::G2Affine::generator(),
-        &h.delta2,
-    ) {
+    if !same_ratio(&G1Affine::generator(), &cur_delta, &ark_bn254::G2Affine::generator(), &h.delta2) {
         return Err(invalid("delta2 is not consistent with delta1"));
     }
     let f = &zkey.file;
     let same = |id: u32, want: &[u8], what: &str| -> Result<()> {
         if f.read_section(id)? != want {
-            return Err(invalid(format!("{what} section (section {id}) is not identical to the one the circuit and ptau give")));
+            return Err(invalid(format!(
+                "{what} section (section {id}) is not identical to the one the circuit and ptau give"
+            )));
         }
         Ok(())
     };
@@ -215,13 +197,13 @@ pub fn verify_against(
     check_g1_points(&c, f, zs::C)?;
     if !c.is_empty() {
         // 64-bit coefficients: a forged section passes with probability ≤ 2^-64.
-        let r: Vec<Fr> = (0..c.len() / 64)
-            .map(|_| Fr::from(rng.next_u64()))
-            .collect();
+        let r: Vec<Fr> = (0..c.len() / 64).map(|_| Fr::from(rng.next_u64())).collect();
         let r1 = g1_of(backend.msm(&init.c_bytes(), Group::G1, &r)?)?;
         let r2 = g1_of(backend.msm(&c, Group::G1, &r)?)?;
         if !same_ratio(&r1, &r2, &delta2, &delta2_init) {
-            return Err(invalid("L section (section 8) does not match: its points are not the circuit's divided by delta"));
+            return Err(invalid(
+                "L section (section 8) does not match: its points are not the circuit's divided by delta",
+            ));
         }
     }
 

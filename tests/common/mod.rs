@@ -10,9 +10,7 @@ use std::process::{Command, Output};
 
 /// Path of a file under `tests/fixtures/`, e.g. `fixture("circuits/small.r1cs")`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
 /// The `tauforge` binary built by cargo for this test run.
@@ -25,9 +23,7 @@ pub fn tauforge() -> Command {
 pub fn snarkjs_cli() -> PathBuf {
     let cli = match std::env::var_os("TAUFORGE_SNARKJS") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/snarkjs/build/cli.cjs")
-        }
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/snarkjs/build/cli.cjs"),
     };
     if !cli.is_file() {
         panic!(
@@ -60,8 +56,7 @@ fn describe(cmd: &Command) -> String {
 }
 
 fn output_of(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("failed to start `{}`: {e}", describe(cmd)))
+    cmd.output().unwrap_or_else(|e| panic!("failed to start `{}`: {e}", describe(cmd)))
 }
 
 /// Runs the command; panics with its full stdout and stderr unless it exits with status 0.
@@ -97,24 +92,18 @@ pub fn run_fail(cmd: &mut Command) -> (String, String) {
 
 /// A fresh temporary directory, removed when dropped.
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("tauforge-test-")
-        .tempdir()
-        .expect("create temporary directory")
+    tempfile::Builder::new().prefix("tauforge-test-").tempdir().expect("create temporary directory")
 }
 
 /// Lower-case hex SHA-256 of a file's contents.
 pub fn sha256_file(p: &Path) -> String {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let mut f =
-        std::fs::File::open(p).unwrap_or_else(|e| panic!("open {} for hashing: {e}", p.display()));
+    let mut f = std::fs::File::open(p).unwrap_or_else(|e| panic!("open {} for hashing: {e}", p.display()));
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = f
-            .read(&mut buf)
-            .unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+        let n = f.read(&mut buf).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
         if n == 0 {
             break;
         }
