@@ -16,6 +16,7 @@ use crate::format::ptau::{section as ps, Ptau};
 use crate::format::r1cs::R1cs;
 use crate::format::subgroup::g2_in_subgroup_many;
 use crate::format::zkey::{section as zs, Groth16Header, MpcParams, PROTOCOL_GROTH16};
+use crate::progress;
 
 /// The initial zkey of a circuit, in memory.
 pub struct InitialZkey {
@@ -148,6 +149,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
         )));
     }
     let d = 1u64 << cir_power;
+    let pb = progress::bar(4, "zkey new");
     let rows = n_constr + n_public as u64 + 1;
     let first = d - 1;
     let lg1 = decode_g1(&ptau.points_raw(ps::LAGRANGE_G1, first, rows)?, ptau, ps::LAGRANGE_G1, first)?;
@@ -155,6 +157,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
     let al = decode_g1(&ptau.points_raw(ps::LAGRANGE_ALPHA_G1, first, rows)?, ptau, ps::LAGRANGE_ALPHA_G1, first)?;
     let bl = decode_g1(&ptau.points_raw(ps::LAGRANGE_BETA_G1, first, rows)?, ptau, ps::LAGRANGE_BETA_G1, first)?;
 
+    pb.inc(1);
     // Terms grouped per wire, and section 4 in snarkjs's order.
     let r_fr = Fr::from_bigint(Fr::R).unwrap_or_default();
     let mut wires = vec![WireTerms::default(); n_vars as usize];
@@ -212,6 +215,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
     let ic = icc[..=n_public as usize].to_vec();
     let c = icc[n_public as usize + 1..].to_vec();
 
+    pb.inc(1);
     // H: the odd points of Lagrange level cirPower+1, copied byte for byte.
     let level = ptau.lagrange_level_raw(ps::LAGRANGE_G1, cir_power + 1)?;
     let mut h = Vec::with_capacity(d as usize * 64);
@@ -227,6 +231,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
     let alpha1 = ptau.g1_point(ps::ALPHA_TAU_G1, 0)?;
     let beta1 = ptau.g1_point(ps::BETA_TAU_G1, 0)?;
     let beta2 = ptau.g2_point(ps::BETA_G2, 0)?;
+    pb.inc(1);
     let h_u = h_hash_points(ptau, d)?;
     let cs = cs_hash(&CsHashInput {
         alpha1: &alpha1,
@@ -240,6 +245,7 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
         b1: &b1,
         b2: &b2,
     });
+    pb.finish_and_clear();
     let header = Groth16Header {
         n_vars,
         n_public,
