@@ -2,6 +2,7 @@
 
 pub mod beacon;
 pub mod blake;
+pub mod blake2b_state;
 pub mod chacha;
 pub mod entropy;
 pub mod fft;

@@ -37,6 +37,12 @@ impl AtomicFile {
     pub fn commit(self) -> Result<()> {
         let target = self.target;
         let tmp = self.writer.into_inner().map_err(|e| Error::io(&target, e.into_error()))?;
+        // tempfile creates 0600; outputs are public ceremony files, readable like snarkjs's (0644).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(&target, e))?;
+        }
         tmp.as_file().sync_all().map_err(|e| Error::io(&target, e))?;
         tmp.persist(&target).map_err(|e| Error::io(&target, e.error))?;
         if let Some(dir) = target.parent() {

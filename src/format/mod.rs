@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod binfile;
+pub mod params;
 pub mod points;
 pub mod ptau;
 pub mod r1cs;

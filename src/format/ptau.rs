@@ -127,3 +127,179 @@ pub fn point_size(sec: u32) -> u64 {
         _ => G1_LEM as u64,
     }
 }
+
+/// One part of a contribution's public key: s·g1, x·s·g1 and x·s'·g2 for the secret x.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPart {
+    /// Random s·g1.
+    pub g1_s: G1Affine,
+    /// x·s·g1.
+    pub g1_sx: G1Affine,
+    /// x·hashToG2(…), the proof of knowledge in G2.
+    pub g2_spx: G2Affine,
+}
+
+/// The public key of a phase-1 contribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PtauKey {
+    /// For τ (personalisation 0).
+    pub tau: KeyPart,
+    /// For α (personalisation 1).
+    pub alpha: KeyPart,
+    /// For β (personalisation 2).
+    pub beta: KeyPart,
+}
+
+impl PtauKey {
+    /// The 768-byte U encoding hashed into the response (and written in response files).
+    pub fn to_u(&self) -> Vec<u8> {
+        use crate::format::points::{g1_to_u, g2_to_u};
+        let mut b = Vec::with_capacity(768);
+        for k in [&self.tau, &self.alpha, &self.beta] {
+            b.extend_from_slice(&g1_to_u(&k.g1_s));
+            b.extend_from_slice(&g1_to_u(&k.g1_sx));
+        }
+        for k in [&self.tau, &self.alpha, &self.beta] {
+            b.extend_from_slice(&g2_to_u(&k.g2_spx));
+        }
+        b
+    }
+}
+
+/// One phase-1 contribution record of section 7.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PtauContribution {
+    /// New τ·g1.
+    pub tau_g1: G1Affine,
+    /// New τ·g2.
+    pub tau_g2: G2Affine,
+    /// New α·g1.
+    pub alpha_g1: G1Affine,
+    /// New β·g1.
+    pub beta_g1: G1Affine,
+    /// New β·g2.
+    pub beta_g2: G2Affine,
+    /// The public key.
+    pub key: PtauKey,
+    /// The response hasher's state before the public key (216 bytes).
+    pub partial_hash: [u8; 216],
+    /// The challenge hash of the next contribution.
+    pub next_challenge: [u8; 64],
+    /// 0 normal, 1 beacon.
+    pub kind: u32,
+    /// Name, beacon exponent and value.
+    pub params: crate::format::params::Params,
+}
+
+/// Bytes of a record before its parameter list.
+const RECORD_FIXED: usize = 64 + 128 + 64 + 64 + 128 + 6 * 64 + 3 * 128 + 216 + 64 + 4;
+
+impl PtauContribution {
+    /// Appends the record's bytes.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        use crate::format::points::{g1_to_lem, g2_to_lem};
+        out.extend_from_slice(&g1_to_lem(&self.tau_g1));
+        out.extend_from_slice(&g2_to_lem(&self.tau_g2));
+        out.extend_from_slice(&g1_to_lem(&self.alpha_g1));
+        out.extend_from_slice(&g1_to_lem(&self.beta_g1));
+        out.extend_from_slice(&g2_to_lem(&self.beta_g2));
+        for k in [&self.key.tau, &self.key.alpha, &self.key.beta] {
+            out.extend_from_slice(&g1_to_lem(&k.g1_s));
+            out.extend_from_slice(&g1_to_lem(&k.g1_sx));
+        }
+        for k in [&self.key.tau, &self.key.alpha, &self.key.beta] {
+            out.extend_from_slice(&g2_to_lem(&k.g2_spx));
+        }
+        out.extend_from_slice(&self.partial_hash);
+        out.extend_from_slice(&self.next_challenge);
+        out.extend_from_slice(&self.kind.to_le_bytes());
+        let p = crate::format::params::encode(
+            self.kind,
+            self.params.name.as_deref(),
+            self.params.beacon_exp,
+            self.params.beacon_hash.as_deref(),
+        );
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(&p);
+    }
+}
+
+/// The bytes of section 7 for these records.
+pub fn contributions_to_bytes(cs: &[PtauContribution]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&(cs.len() as u32).to_le_bytes());
+    for c in cs {
+        c.write(&mut b);
+    }
+    b
+}
+
+/// Parses section 7, checking every point (G2 in the subgroup).
+pub fn parse_contributions(b: &[u8], at: &crate::error::Location) -> Result<Vec<PtauContribution>> {
+    if b.len() < 4 {
+        return Err(Error::malformed(at.clone(), "section is too short for the contribution count"));
+    }
+    let n = u32::from_le_bytes(b[0..4].try_into().expect("4 bytes"));
+    let mut pos = 4usize;
+    let mut out = Vec::new();
+    for i in 0..n as u64 {
+        let at_i = at.index(i);
+        let short = || Error::malformed(at_i.clone(), format!("contribution {} is truncated", i + 1));
+        let rec = b.get(pos..pos + RECORD_FIXED + 4).ok_or_else(short)?;
+        let g1_at = |o: usize, what: &str| {
+            g1_from_lem(&rec[o..o + 64])
+                .map_err(|f| Error::malformed(at_i.clone(), format!("contribution {}: {what}: {f}", i + 1)))
+        };
+        let g2_at = |o: usize, what: &str| {
+            g2_from_lem(&rec[o..o + 128])
+                .map_err(|f| Error::malformed(at_i.clone(), format!("contribution {}: {what}: {f}", i + 1)))
+        };
+        let tau_g1 = g1_at(0, "tauG1")?;
+        let tau_g2 = g2_at(64, "tauG2")?;
+        let alpha_g1 = g1_at(192, "alphaG1")?;
+        let beta_g1 = g1_at(256, "betaG1")?;
+        let beta_g2 = g2_at(320, "betaG2")?;
+        let mut parts =
+            [KeyPart { g1_s: G1Affine::identity(), g1_sx: G1Affine::identity(), g2_spx: G2Affine::identity() }; 3];
+        for (k, name) in ["tau", "alpha", "beta"].iter().enumerate() {
+            parts[k] = KeyPart {
+                g1_s: g1_at(448 + k * 128, &format!("{name}.g1_s"))?,
+                g1_sx: g1_at(512 + k * 128, &format!("{name}.g1_sx"))?,
+                g2_spx: g2_at(832 + k * 128, &format!("{name}.g2_spx"))?,
+            };
+        }
+        let partial_hash: [u8; 216] = rec[1216..1432].try_into().expect("216 bytes");
+        let next_challenge: [u8; 64] = rec[1432..1496].try_into().expect("64 bytes");
+        let kind = u32::from_le_bytes(rec[1496..1500].try_into().expect("4 bytes"));
+        let plen = u32::from_le_bytes(rec[1500..1504].try_into().expect("4 bytes")) as usize;
+        pos += RECORD_FIXED + 4;
+        let pbytes = b.get(pos..pos.saturating_add(plen)).ok_or_else(short)?;
+        pos += plen;
+        let params = crate::format::params::decode(pbytes, kind)
+            .map_err(|m| Error::malformed(at_i.clone(), format!("contribution {}: {m}", i + 1)))?;
+        out.push(PtauContribution {
+            tau_g1,
+            tau_g2,
+            alpha_g1,
+            beta_g1,
+            beta_g2,
+            key: PtauKey { tau: parts[0], alpha: parts[1], beta: parts[2] },
+            partial_hash,
+            next_challenge,
+            kind,
+            params,
+        });
+    }
+    if pos != b.len() {
+        return Err(Error::malformed(at.clone(), format!("{} trailing bytes after the contributions", b.len() - pos)));
+    }
+    Ok(out)
+}
+
+impl Ptau {
+    /// The contribution records of section 7.
+    pub fn contributions(&self) -> Result<Vec<PtauContribution>> {
+        let b = self.file.read_section(section::CONTRIBUTIONS)?;
+        parse_contributions(&b, &self.file.location().section(section::CONTRIBUTIONS))
+    }
+}

@@ -7,6 +7,8 @@ use ark_bn254::{G1Affine, G2Affine};
 
 use crate::error::{Error, Location, Result};
 use crate::format::binfile::BinFile;
+use crate::format::params;
+pub use crate::format::params::truncate_name;
 use crate::format::points::{g1_from_lem, g1_to_lem, g2_from_lem, g2_to_lem, G1_LEM, G2_LEM};
 use crate::format::ptau::fq_modulus_le;
 use crate::format::r1cs::fr_modulus_le;
@@ -151,47 +153,12 @@ pub struct Contribution {
     pub beacon_hash: Option<Vec<u8>>,
 }
 
-/// Contribution kind 1: a beacon.
-pub const KIND_BEACON: u32 = 1;
-
-/// The name as snarkjs stores it: at most 64 UTF-16 units, UTF-8 encoded.
-pub fn truncate_name(name: &str) -> String {
-    let mut out = String::new();
-    let mut units = 0;
-    for ch in name.chars() {
-        let n = ch.len_utf16();
-        if units + n > 64 {
-            if units < 64 {
-                // JS substring would keep a lone high surrogate, which TextEncoder writes as U+FFFD.
-                out.push('\u{FFFD}');
-            }
-            break;
-        }
-        units += n;
-        out.push(ch);
-    }
-    out
-}
+pub use crate::format::params::KIND_BEACON;
 
 impl Contribution {
     /// The tag-length-value parameter list exactly as snarkjs writes it.
     pub fn params_bytes(&self) -> Vec<u8> {
-        let mut p = Vec::new();
-        if let Some(name) = self.name.as_deref().filter(|n| !n.is_empty()) {
-            let n = truncate_name(name);
-            p.push(1);
-            p.push(n.len() as u8);
-            p.extend_from_slice(n.as_bytes());
-        }
-        if self.kind == KIND_BEACON {
-            let h = self.beacon_hash.as_deref().unwrap_or(&[]);
-            p.push(2);
-            p.push(self.beacon_exp.unwrap_or(0));
-            p.push(3);
-            p.push(h.len() as u8);
-            p.extend_from_slice(h);
-        }
-        p
+        params::encode(self.kind, self.name.as_deref(), self.beacon_exp, self.beacon_hash.as_deref())
     }
 
     /// Appends the record's bytes.
@@ -284,41 +251,10 @@ impl MpcParams {
 }
 
 fn parse_params(p: &[u8], c: &mut Contribution) -> std::result::Result<(), String> {
-    let mut pos = 0;
-    let mut last = 0u8;
-    let bad = || "parameter list is truncated".to_string();
-    while pos < p.len() {
-        let tag = p[pos];
-        pos += 1;
-        if tag <= last {
-            return Err("parameters in the contribution must be sorted".into());
-        }
-        last = tag;
-        match tag {
-            1 => {
-                let len = *p.get(pos).ok_or_else(bad)? as usize;
-                let s = p.get(pos + 1..pos + 1 + len).ok_or_else(bad)?;
-                c.name = Some(String::from_utf8_lossy(s).into_owned());
-                pos += 1 + len;
-            }
-            2 => {
-                c.beacon_exp = Some(*p.get(pos).ok_or_else(bad)?);
-                pos += 1;
-            }
-            3 => {
-                let len = *p.get(pos).ok_or_else(bad)? as usize;
-                c.beacon_hash = Some(p.get(pos + 1..pos + 1 + len).ok_or_else(bad)?.to_vec());
-                pos += 1 + len;
-            }
-            t => return Err(format!("parameter tag {t} not recognized")),
-        }
-    }
-    if c.kind == KIND_BEACON && (c.beacon_exp.is_none() || c.beacon_hash.is_none()) {
-        return Err("beacon contribution without its beacon hash and iterations".into());
-    }
-    if c.kind > KIND_BEACON {
-        return Err(format!("unknown contribution type {}", c.kind));
-    }
+    let d = params::decode(p, c.kind)?;
+    c.name = d.name;
+    c.beacon_exp = d.beacon_exp;
+    c.beacon_hash = d.beacon_hash;
     Ok(())
 }
 
