@@ -9,6 +9,7 @@ pub mod cli;
 pub mod crypto;
 pub mod error;
 pub mod format;
+pub mod phase1;
 pub mod phase2;
 pub mod progress;
 

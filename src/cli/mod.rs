@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod output;
+pub mod ptau;
 pub mod zkey;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,9 @@ pub struct Cli {
 /// Verb groups.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Phase 1: powers of tau (.ptau).
+    #[command(subcommand, visible_alias = "powersoftau")]
+    Ptau(ptau::PtauCommand),
     /// Phase 2: circuit-specific keys (.zkey).
     #[command(subcommand)]
     Zkey(zkey::ZkeyCommand),
@@ -36,6 +40,7 @@ pub fn run(cli: Cli) -> i32 {
     crate::progress::set_quiet(cli.quiet || cli.json);
     let out = output::Output { json: cli.json, quiet: cli.quiet };
     let result = match cli.command {
+        Command::Ptau(c) => ptau::run(c, &out),
         Command::Zkey(c) => zkey::run(c, &out),
         Command::Demo(a) => demo::run(a, &out),
     };

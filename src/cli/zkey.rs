@@ -117,12 +117,13 @@ pub enum ZkeyCommand {
     },
 }
 
-fn hash_block(title: &str, h: &[u8; 64]) -> String {
+/// A hash printed as snarkjs prints it, under a title.
+pub fn hash_block(title: &str, h: &[u8; 64]) -> String {
     format!("{title}\n{}", format_hash(h, "\t\t"))
 }
 
 /// Reads entropy from the terminal the way snarkjs asks for it.
-fn ask_entropy() -> anyhow::Result<Zeroizing<String>> {
+pub fn ask_entropy() -> anyhow::Result<Zeroizing<String>> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Ok(Zeroizing::new(String::new()));

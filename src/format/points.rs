@@ -158,6 +158,36 @@ pub fn g2_to_u(p: &G2Affine) -> [u8; 128] {
     out
 }
 
+/// The C (compressed) encoding of a G1 point: x big-endian, 0x80 when y is negative, 0x40 for
+/// the identity.
+pub fn g1_to_c(p: &G1Affine) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if p.infinity {
+        out[0] = 0x40;
+        return out;
+    }
+    fq_to_be(&p.x, &mut out);
+    if fq_is_negative(&p.y) {
+        out[0] |= 0x80;
+    }
+    out
+}
+
+/// The C (compressed) encoding of a G2 point: x.c1 ‖ x.c0 big-endian, flags as for G1.
+pub fn g2_to_c(p: &G2Affine) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    if p.infinity {
+        out[0] = 0x40;
+        return out;
+    }
+    fq_to_be(&p.x.c1, &mut out[0..32]);
+    fq_to_be(&p.x.c0, &mut out[32..64]);
+    if fq2_is_negative(&p.y) {
+        out[0] |= 0x80;
+    }
+    out
+}
+
 /// Whether an Fq element is "negative" in snarkjs's sense: its normal form exceeds (q-1)/2.
 pub fn fq_is_negative(x: &Fq) -> bool {
     let half = Fq::MODULUS_MINUS_ONE_DIV_TWO;

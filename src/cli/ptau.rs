@@ -1,0 +1,141 @@
+//! `tauforge ptau …`: the phase-1 verbs, named and ordered as snarkjs's `powersoftau`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::output::{Output, EXIT_OK};
+use super::zkey::{ask_entropy, hash_block, BackendArgs};
+use crate::crypto::beacon::parse_beacon_hash;
+use crate::crypto::entropy::random_rng;
+use crate::format::params::KIND_BEACON;
+use crate::format::ptau::Ptau;
+use crate::phase1::contribute::{contribute, Source, Summary};
+use crate::phase1::hashes::first_challenge_hash;
+use crate::phase1::new::ptau_new;
+
+/// Phase-1 verbs.
+#[derive(Debug, Subcommand)]
+pub enum PtauCommand {
+    /// Start a ceremony: every power equal to the generator (byte-identical to `snarkjs powersoftau new`).
+    New {
+        /// The curve, as snarkjs names it first: bn128 (or bn254). May be omitted.
+        #[arg(value_parser = ["bn128", "bn254"], required = false)]
+        curve: Option<String>,
+        /// log2 of the number of powers (1..=28).
+        power: u32,
+        /// The ptau to write.
+        out: PathBuf,
+    },
+    /// Add a secret contribution.
+    Contribute {
+        /// The current ptau.
+        input: PathBuf,
+        /// The ptau to write.
+        out: PathBuf,
+        /// Your name, recorded in the file.
+        #[arg(long, short)]
+        name: Option<String>,
+        /// Extra entropy text, mixed with the OS random generator (asked for on a terminal when absent).
+        #[arg(long, short)]
+        entropy: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Apply a public random beacon (byte-identical to `snarkjs powersoftau beacon`).
+    Beacon {
+        /// The current ptau.
+        input: PathBuf,
+        /// The ptau to write.
+        out: PathBuf,
+        /// The beacon value, hex.
+        beacon_hash: String,
+        /// log2 of the number of SHA-256 iterations (10..=63).
+        iterations_exp: u32,
+        /// A name, recorded in the file.
+        #[arg(long, short)]
+        name: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Show a ptau's header and contributions.
+    Info {
+        /// The ptau.
+        ptau: PathBuf,
+    },
+}
+
+fn report(out: &Output, s: &Summary, dst: &std::path::Path) {
+    out.line(hash_block("Contribution Response Hash: ", &s.response_hash));
+    out.line(hash_block("Next Challenge Hash: ", &s.next_challenge));
+    out.summary(json!({
+        "output": dst,
+        "response_hash": hex::encode(s.response_hash),
+        "next_challenge": hex::encode(s.next_challenge),
+        "contributions": s.n_contributions,
+        "points_scaled": s.points,
+        "backend": s.backend,
+        "seconds": s.seconds,
+    }));
+}
+
+/// Runs a ptau verb.
+pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
+    match cmd {
+        PtauCommand::New { curve: _, power, out: dst } => {
+            let h = ptau_new(power, &dst)?;
+            out.line(hash_block("First Contribution Hash: ", &h));
+            out.summary(json!({"output": dst, "power": power, "first_challenge": hex::encode(h)}));
+            Ok(EXIT_OK)
+        }
+        PtauCommand::Contribute { input, out: dst, name, entropy, backend } => {
+            let entropy = match entropy {
+                Some(e) => Zeroizing::new(e),
+                None => ask_entropy()?,
+            };
+            let mut rng = random_rng(entropy.as_bytes())?;
+            let be = backend.build();
+            let s = contribute(&input, &dst, Source::Random(&mut rng), name.as_deref(), be.as_ref())?;
+            report(out, &s, &dst);
+            Ok(EXIT_OK)
+        }
+        PtauCommand::Beacon { input, out: dst, beacon_hash, iterations_exp, name, backend } => {
+            let hash = parse_beacon_hash(&beacon_hash)?;
+            let be = backend.build();
+            let s =
+                contribute(&input, &dst, Source::Beacon { hash, exp: iterations_exp }, name.as_deref(), be.as_ref())?;
+            report(out, &s, &dst);
+            Ok(EXIT_OK)
+        }
+        PtauCommand::Info { ptau } => {
+            let p = Ptau::open(&ptau)?;
+            let cs = p.contributions()?;
+            out.line(format!("ptau:          {}", ptau.display()));
+            out.line(format!("power:         {} (ceremony power {})", p.power, p.ceremony_power));
+            out.line(format!(
+                "prepared:      {}",
+                if p.is_prepared() { "yes (Lagrange sections 12-15)" } else { "no" }
+            ));
+            out.line(format!("sections:      {:?}", p.file.order));
+            out.line(hash_block("First challenge: ", &first_challenge_hash(p.ceremony_power)));
+            out.line(format!("contributions: {}", cs.len()));
+            for (i, c) in cs.iter().enumerate() {
+                let kind = if c.kind == KIND_BEACON { "beacon" } else { "contribution" };
+                out.line(hash_block(
+                    &format!("#{} {kind} {} next challenge:", i + 1, c.params.name.as_deref().unwrap_or("")),
+                    &c.next_challenge,
+                ));
+            }
+            out.summary(json!({
+                "power": p.power, "ceremony_power": p.ceremony_power, "prepared": p.is_prepared(),
+                "contributions": cs.iter().enumerate().map(|(i, c)| json!({
+                    "index": i + 1, "name": c.params.name, "type": if c.kind == KIND_BEACON { "beacon" } else { "contribution" },
+                    "next_challenge": hex::encode(c.next_challenge),
+                })).collect::<Vec<_>>(),
+            }));
+            Ok(EXIT_OK)
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Phase 1 (powers of tau): new, contribute, beacon.
+
+pub mod contribute;
+pub mod hashes;
+pub mod keys;
+pub mod new;
