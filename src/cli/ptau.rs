@@ -21,9 +21,9 @@ use crate::phase1::new::ptau_new;
 pub enum PtauCommand {
     /// Start a ceremony: every power equal to the generator (byte-identical to `snarkjs powersoftau new`).
     New {
-        /// The curve, as snarkjs names it first: bn128 (or bn254). May be omitted.
-        #[arg(value_parser = ["bn128", "bn254"], required = false)]
-        curve: Option<String>,
+        /// The curve, named first as in snarkjs: bn128 (or its other name, bn254).
+        #[arg(value_parser = ["bn128", "bn254"])]
+        curve: String,
         /// log2 of the number of powers (1..=28).
         power: u32,
         /// The ptau to write.
