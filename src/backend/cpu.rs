@@ -1,15 +1,16 @@
-//! The CPU backend: arkworks arithmetic spread over rayon's threads.
+//! The CPU backend: arkworks arithmetic spread over rayon's threads, with the batched-affine
+//! engines of [`fixed_scalar`] and [`scalar_each`] for the scaling operations.
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_bn254::{Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::VariableBaseMSM;
 use ark_ff::Field;
 use rayon::prelude::*;
 
-use super::{fixed_scalar, Backend, Group, PointChunk, Projective};
+use super::{fixed_scalar, scalar_each, Backend, Group, PointChunk, Projective};
 use crate::error::{Error, Result};
 use crate::format::points::{fq_from_lem, g1_from_lem_unchecked, g1_to_lem, g2_to_lem};
 
-/// Points per parallel task: large enough to amortise the batch inversion of `normalize_batch`.
+/// Scalars per parallel task when computing powers.
 const TASK: usize = 1024;
 
 /// arkworks + rayon.
@@ -27,49 +28,32 @@ fn g2(b: &[u8]) -> Result<G2Affine> {
         return Ok(G2Affine::default());
     }
     let c = |o: usize| fq_from_lem(&b[o..o + 32]).ok_or_else(|| backend_err("input point: coordinate not reduced"));
-    let x = ark_bn254::Fq2::new(c(0)?, c(32)?);
-    let y = ark_bn254::Fq2::new(c(64)?, c(96)?);
-    Ok(G2Affine::new_unchecked(x, y))
+    Ok(G2Affine::new_unchecked(Fq2::new(c(0)?, c(32)?), Fq2::new(c(64)?, c(96)?)))
 }
 
 fn backend_err(msg: impl Into<String>) -> Error {
     Error::Backend { backend: "cpu".into(), msg: msg.into() }
 }
 
-/// Applies `f(index, point)` to every point of the chunk, in parallel, writing affine results back.
-fn map_points<F1, F2>(points: PointChunk, f1: F1, f2: F2) -> Result<()>
-where
-    F1: Fn(usize, &G1Affine) -> G1Projective + Sync,
-    F2: Fn(usize, &G2Affine) -> G2Projective + Sync,
-{
+/// Decodes a chunk, transforms its points in place with `f1`/`f2`, and encodes them back.
+fn transform(points: PointChunk, f1: impl FnOnce(&mut [G1Affine]), f2: impl FnOnce(&mut [G2Affine])) -> Result<()> {
     let size = points.group.point_size();
     if !points.bytes.len().is_multiple_of(size) {
         return Err(backend_err("chunk is not a whole number of points"));
     }
     match points.group {
-        Group::G1 => points.bytes.par_chunks_mut(TASK * size).enumerate().try_for_each(|(t, chunk)| {
-            let proj = chunk
-                .chunks(size)
-                .enumerate()
-                .map(|(i, b)| Ok(f1(t * TASK + i, &g1(b)?)))
-                .collect::<Result<Vec<_>>>()?;
-            for (b, p) in chunk.chunks_mut(size).zip(G1Projective::normalize_batch(&proj)) {
-                b.copy_from_slice(&g1_to_lem(&p));
-            }
-            Ok(())
-        }),
-        Group::G2 => points.bytes.par_chunks_mut(TASK * size).enumerate().try_for_each(|(t, chunk)| {
-            let proj = chunk
-                .chunks(size)
-                .enumerate()
-                .map(|(i, b)| Ok(f2(t * TASK + i, &g2(b)?)))
-                .collect::<Result<Vec<_>>>()?;
-            for (b, p) in chunk.chunks_mut(size).zip(G2Projective::normalize_batch(&proj)) {
-                b.copy_from_slice(&g2_to_lem(&p));
-            }
-            Ok(())
-        }),
+        Group::G1 => {
+            let mut pts = points.bytes.par_chunks(size).map(g1).collect::<Result<Vec<_>>>()?;
+            f1(&mut pts);
+            points.bytes.par_chunks_mut(size).zip(pts.par_iter()).for_each(|(b, p)| b.copy_from_slice(&g1_to_lem(p)));
+        }
+        Group::G2 => {
+            let mut pts = points.bytes.par_chunks(size).map(g2).collect::<Result<Vec<_>>>()?;
+            f2(&mut pts);
+            points.bytes.par_chunks_mut(size).zip(pts.par_iter()).for_each(|(b, p)| b.copy_from_slice(&g2_to_lem(p)));
+        }
     }
+    Ok(())
 }
 
 impl Backend for CpuBackend {
@@ -78,31 +62,8 @@ impl Backend for CpuBackend {
     }
 
     fn scale_fixed(&self, points: PointChunk, scalar: &Fr) -> Result<()> {
-        let size = points.group.point_size();
-        if !points.bytes.len().is_multiple_of(size) {
-            return Err(backend_err("chunk is not a whole number of points"));
-        }
-        match points.group {
-            Group::G1 => {
-                let mut pts = points.bytes.par_chunks(size).map(g1).collect::<Result<Vec<_>>>()?;
-                fixed_scalar::scale_fixed(&mut pts, *scalar);
-                points
-                    .bytes
-                    .par_chunks_mut(size)
-                    .zip(pts.par_iter())
-                    .for_each(|(b, p)| b.copy_from_slice(&g1_to_lem(p)));
-            }
-            Group::G2 => {
-                let mut pts = points.bytes.par_chunks(size).map(g2).collect::<Result<Vec<_>>>()?;
-                fixed_scalar::scale_fixed(&mut pts, *scalar);
-                points
-                    .bytes
-                    .par_chunks_mut(size)
-                    .zip(pts.par_iter())
-                    .for_each(|(b, p)| b.copy_from_slice(&g2_to_lem(p)));
-            }
-        }
-        Ok(())
+        let k = *scalar;
+        transform(points, |p| fixed_scalar::scale_fixed(p, k), |p| fixed_scalar::scale_fixed(p, k))
     }
 
     fn scale_powers(&self, points: PointChunk, first: &Fr, step: &Fr) -> Result<()> {
@@ -116,7 +77,7 @@ impl Backend for CpuBackend {
         if scalars.len() != n {
             return Err(backend_err(format!("{} scalars for {n} points", scalars.len())));
         }
-        map_points(points, |i, p| *p * scalars[i], |i, p| *p * scalars[i])
+        transform(points, |p| scalar_each::scale_each(p, scalars), |p| scalar_each::scale_each(p, scalars))
     }
 
     fn msm(&self, points: &[u8], group: Group, scalars: &[Fr]) -> Result<Projective> {

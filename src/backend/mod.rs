@@ -3,6 +3,7 @@
 
 pub mod cpu;
 pub mod fixed_scalar;
+pub mod scalar_each;
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
 
