@@ -13,6 +13,7 @@
 #   TAUFORGE_BIN       use this tauforge binary instead of building target/release/tauforge
 #   TAUFORGE_SNARKJS   path of snarkjs' build/cli.cjs (default: .tools/node_modules/snarkjs/...)
 #   KEEP=1      keep the scratch folder
+#   COMMIT=abc  commit label to print (default: git rev-parse --short HEAD, for a copy without .git)
 #
 # Every timed command must succeed; the script also checks that tauforge's `zkey new` and
 # `zkey beacon` outputs are byte-identical to snarkjs's and that both verifiers print "ZKey Ok!".
@@ -122,7 +123,7 @@ for c in "${CASES[@]}"; do
 done
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+COMMIT=${COMMIT:-}; [ -n "$COMMIT" ] || COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
 
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
