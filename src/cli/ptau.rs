@@ -15,6 +15,7 @@ use crate::format::ptau::Ptau;
 use crate::phase1::contribute::{contribute, Source, Summary};
 use crate::phase1::hashes::first_challenge_hash;
 use crate::phase1::new::ptau_new;
+use crate::phase1::prepare::prepare_phase2;
 
 /// Phase-1 verbs.
 #[derive(Debug, Subcommand)]
@@ -57,6 +58,16 @@ pub enum PtauCommand {
         /// A name, recorded in the file.
         #[arg(long, short)]
         name: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Compute the Lagrange sections phase 2 needs (byte-identical to `snarkjs powersoftau prepare phase2`).
+    #[command(name = "prepare-phase2", visible_alias = "pp2")]
+    PreparePhase2 {
+        /// The ptau (after its final beacon).
+        input: PathBuf,
+        /// The prepared ptau to write.
+        out: PathBuf,
         #[command(flatten)]
         backend: BackendArgs,
     },
@@ -107,6 +118,20 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
             let s =
                 contribute(&input, &dst, Source::Beacon { hash, exp: iterations_exp }, name.as_deref(), be.as_ref())?;
             report(out, &s, &dst);
+            Ok(EXIT_OK)
+        }
+        PtauCommand::PreparePhase2 { input, out: dst, backend } => {
+            let be = backend.build();
+            let s = prepare_phase2(&input, &dst, be.as_ref())?;
+            out.line(format!(
+                "Prepared {}: power {}, {} Lagrange points in {:.2} s ({})",
+                dst.display(),
+                s.power,
+                s.points,
+                s.seconds,
+                s.backend
+            ));
+            out.summary(json!({"output": dst, "power": s.power, "points": s.points, "seconds": s.seconds, "backend": s.backend}));
             Ok(EXIT_OK)
         }
         PtauCommand::Info { ptau } => {

@@ -3,4 +3,6 @@
 pub mod contribute;
 pub mod hashes;
 pub mod keys;
+pub mod lagrange;
 pub mod new;
+pub mod prepare;

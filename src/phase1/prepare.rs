@@ -1,0 +1,124 @@
+//! `powersoftau prepare phase2`: appends the Lagrange sections 12–15 (reference §2.5, §7),
+//! byte-identical to snarkjs.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ark_ec::short_weierstrass::Affine;
+use rayon::prelude::*;
+
+use super::lagrange::{inverse_fft, Codec};
+use super::new::header_bytes;
+use crate::backend::Backend;
+use crate::error::{Error, PointFault, Result};
+use crate::format::binfile::BinWriter;
+use crate::format::points::{g1_from_lem, g2_from_lem_on_curve};
+use crate::format::ptau::{section, Ptau};
+use crate::format::subgroup::g2_in_subgroup_many;
+use crate::progress;
+
+/// Decodes and checks the first `n` points of a G1 section.
+fn g1_points(ptau: &Ptau, sec: u32, n: u64) -> Result<Vec<ark_bn254::G1Affine>> {
+    let at = ptau.file.location().section(sec);
+    ptau.points_raw(sec, 0, n)?
+        .par_chunks(64)
+        .enumerate()
+        .map(|(i, b)| g1_from_lem(b).map_err(|fault| Error::BadPoint { at: at.index(i as u64), fault }))
+        .collect()
+}
+
+/// Decodes and checks the first `n` points of a G2 section.
+fn g2_points(ptau: &Ptau, sec: u32, n: u64) -> Result<Vec<ark_bn254::G2Affine>> {
+    let at = ptau.file.location().section(sec);
+    let pts = ptau
+        .points_raw(sec, 0, n)?
+        .par_chunks(128)
+        .enumerate()
+        .map(|(i, b)| g2_from_lem_on_curve(b).map_err(|fault| Error::BadPoint { at: at.index(i as u64), fault }))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(i) = g2_in_subgroup_many(&pts).iter().position(|ok| !ok) {
+        return Err(Error::BadPoint { at: at.index(i as u64), fault: PointFault::NotInSubgroup });
+    }
+    Ok(pts)
+}
+
+/// The Lagrange levels 0..=top of one section, concatenated as LEM bytes.
+fn levels<C: Codec>(
+    backend: &dyn Backend,
+    src: &[Affine<C>],
+    top: u32,
+    pb: &indicatif::ProgressBar,
+) -> Result<Vec<u8>> {
+    let size = C::GROUP.point_size();
+    let mut out = Vec::with_capacity(((2usize << top) - 1) * size);
+    for k in 0..=top {
+        let n = 1usize << k;
+        // The top level of section 12 has one point fewer than it needs: pad with the identity.
+        let mut base: Vec<Affine<C>> = src[..n.min(src.len())].to_vec();
+        base.resize(n, Affine::<C>::identity());
+        let l = inverse_fft(backend, &base, k)?;
+        let start = out.len();
+        out.resize(start + n * size, 0);
+        out[start..].par_chunks_mut(size).zip(l.par_iter()).for_each(|(b, p)| C::encode(p, b));
+        pb.inc(n as u64);
+    }
+    Ok(out)
+}
+
+/// What preparation did.
+#[derive(Debug, Clone)]
+pub struct PrepareSummary {
+    /// The ptau's power.
+    pub power: u32,
+    /// Lagrange points written.
+    pub points: u64,
+    /// Seconds in all.
+    pub seconds: f64,
+    /// The backend used.
+    pub backend: String,
+}
+
+/// Reads `input`, writes `output` with the Lagrange sections (11 sections in all).
+pub fn prepare_phase2(input: &Path, output: &Path, backend: &dyn Backend) -> Result<PrepareSummary> {
+    let t0 = Instant::now();
+    let ptau = Ptau::open(input)?;
+    let _ = ptau.contributions()?;
+    let p = ptau.power;
+    if p >= 28 {
+        return Err(Error::Usage("power 28 files need the coset split of snarkjs's lagrangeEvaluations, which tauforge does not implement yet".into()));
+    }
+    let n = 1u64 << p;
+    let total = (4 * n - 1) + 3 * (2 * n - 1);
+    let pb = progress::bar(total, "Lagrange points");
+    let tau_g1 = g1_points(&ptau, section::TAU_G1, 2 * n - 1)?;
+    let s12 = levels(backend, &tau_g1, p + 1, &pb)?;
+    drop(tau_g1);
+    let tau_g2 = g2_points(&ptau, section::TAU_G2, n)?;
+    let s13 = levels(backend, &tau_g2, p, &pb)?;
+    drop(tau_g2);
+    let alpha = g1_points(&ptau, section::ALPHA_TAU_G1, n)?;
+    let s14 = levels(backend, &alpha, p, &pb)?;
+    drop(alpha);
+    let beta = g1_points(&ptau, section::BETA_TAU_G1, n)?;
+    let s15 = levels(backend, &beta, p, &pb)?;
+    pb.finish_and_clear();
+
+    let mut w = BinWriter::create(output, b"ptau", 11)?;
+    w.section(section::HEADER, &header_bytes(p, p))?;
+    for id in [
+        section::TAU_G1,
+        section::TAU_G2,
+        section::ALPHA_TAU_G1,
+        section::BETA_TAU_G1,
+        section::BETA_G2,
+        section::CONTRIBUTIONS,
+    ] {
+        w.section(id, &ptau.file.read_section(id)?)?;
+    }
+    w.section(section::LAGRANGE_G1, &s12)?;
+    w.section(section::LAGRANGE_G2, &s13)?;
+    w.section(section::LAGRANGE_ALPHA_G1, &s14)?;
+    w.section(section::LAGRANGE_BETA_G1, &s15)?;
+    w.finish()?;
+    Ok(PrepareSummary { power: p, points: total, seconds: t0.elapsed().as_secs_f64(), backend: backend.name() })
+}
