@@ -166,31 +166,15 @@ fn run_batch<C: GLVConfig>(pts: &mut [Affine<C>], plans: &[&Plan]) -> bool {
     let mut take = vec![false; n];
     for i in (0..LEN).rev() {
         if fresh.iter().any(|f| !f) {
+            // Points that have not started hold no value yet: they double a stand-in (their
+            // own base point), which add_masked overwrites when they start.
+            for (j, _) in fresh.iter().enumerate().filter(|(_, f)| **f) {
+                acc.x[j] = base.x[j];
+                acc.y[j] = base.y[j];
+            }
             for _ in 0..W {
-                // Points not started yet double nothing: give them a harmless stand-in.
-                let started: Vec<bool> = fresh.iter().map(|f| !f).collect();
-                if started.iter().all(|s| *s) {
-                    if !double_all(&mut acc, &mut den, &mut scratch) {
-                        return false;
-                    }
-                } else {
-                    let keep_x = acc.x.clone();
-                    let keep_y = acc.y.clone();
-                    for j in 0..n {
-                        if !started[j] {
-                            acc.x[j] = base.x[j];
-                            acc.y[j] = base.y[j];
-                        }
-                    }
-                    if !double_all(&mut acc, &mut den, &mut scratch) {
-                        return false;
-                    }
-                    for j in 0..n {
-                        if !started[j] {
-                            acc.x[j] = keep_x[j];
-                            acc.y[j] = keep_y[j];
-                        }
-                    }
+                if !double_all(&mut acc, &mut den, &mut scratch) {
+                    return false;
                 }
             }
         }

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::output::{Output, EXIT_OK};
+use super::output::{Output, EXIT_INVALID, EXIT_OK};
 use super::zkey::{ask_entropy, hash_block, BackendArgs};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::entropy::random_rng;
@@ -16,6 +16,7 @@ use crate::phase1::contribute::{contribute, Source, Summary};
 use crate::phase1::hashes::first_challenge_hash;
 use crate::phase1::new::ptau_new;
 use crate::phase1::prepare::prepare_phase2;
+use crate::phase1::verify::verify_ptau;
 
 /// Phase-1 verbs.
 #[derive(Debug, Subcommand)]
@@ -68,6 +69,13 @@ pub enum PtauCommand {
         input: PathBuf,
         /// The prepared ptau to write.
         out: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Verify a ptau: every contribution, the powers, the challenge chain and the Lagrange sections.
+    Verify {
+        /// The ptau.
+        ptau: PathBuf,
         #[command(flatten)]
         backend: BackendArgs,
     },
@@ -133,6 +141,40 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
             ));
             out.summary(json!({"output": dst, "power": s.power, "points": s.points, "seconds": s.seconds, "backend": s.backend}));
             Ok(EXIT_OK)
+        }
+        PtauCommand::Verify { ptau, backend } => {
+            let be = backend.build();
+            match verify_ptau(&ptau, be.as_ref()) {
+                Ok(rep) => {
+                    for c in rep.contributions.iter().rev() {
+                        out.line("-----------------------------------------------------");
+                        out.line(format!("contribution #{} {}:", c.index, c.name.as_deref().unwrap_or("")));
+                        out.line(hash_block("Response Hash:", &c.response_bytes));
+                        if let (Some(h), Some(e)) = (&c.beacon_hash, c.beacon_exp) {
+                            out.line(format!("Beacon generator: {h}"));
+                            out.line(format!("Beacon iterations Exp: {e}"));
+                        }
+                    }
+                    out.line("-----------------------------------------------------");
+                    out.line(hash_block("Next challenge hash:", &rep.next_challenge));
+                    if !rep.prepared {
+                        out.line("note: no Lagrange sections (run `tauforge ptau prepare-phase2` before phase 2)");
+                    }
+                    out.line("Powers of Tau Ok!");
+                    out.summary(json!({
+                        "valid": true, "power": rep.power, "prepared": rep.prepared,
+                        "next_challenge": hex::encode(rep.next_challenge),
+                        "contributions": rep.contributions, "seconds": rep.seconds,
+                    }));
+                    Ok(EXIT_OK)
+                }
+                Err(crate::Error::Invalid(msg)) => {
+                    eprintln!("tauforge: INVALID: {msg}");
+                    out.summary(json!({"valid": false, "reason": msg}));
+                    Ok(EXIT_INVALID)
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         PtauCommand::Info { ptau } => {
             let p = Ptau::open(&ptau)?;

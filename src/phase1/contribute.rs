@@ -54,7 +54,7 @@ pub struct Summary {
 }
 
 /// Decodes and checks the LEM points of one chunk (G2 also in the subgroup).
-fn check_points(bytes: &[u8], group: Group, ptau: &Ptau, sec: u32, first: u64) -> Result<()> {
+pub fn check_points(bytes: &[u8], group: Group, ptau: &Ptau, sec: u32, first: u64) -> Result<()> {
     let at = ptau.file.location().section(sec);
     match group {
         Group::G1 => {

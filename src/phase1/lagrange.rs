@@ -142,10 +142,10 @@ mod tests {
             let got = inverse_fft(&CpuBackend, &base, k).unwrap();
             let w = root_of_unity(k).inverse().unwrap();
             let n_inv = Fr::from(n as u64).inverse().unwrap();
-            for i in 0..n {
+            for (i, g) in got.iter().enumerate() {
                 let want: ark_bn254::G1Projective =
                     base.iter().enumerate().map(|(j, p)| *p * (w.pow([(i * j) as u64]) * n_inv)).sum();
-                assert_eq!(got[i], want.into_affine(), "k={k} i={i}");
+                assert_eq!(*g, want.into_affine(), "k={k} i={i}");
             }
         }
         let base: Vec<G2Affine> = (0..8).map(|_| G2Affine::rand(&mut rng)).collect();

@@ -6,3 +6,4 @@ pub mod keys;
 pub mod lagrange;
 pub mod new;
 pub mod prepare;
+pub mod verify;

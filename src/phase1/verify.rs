@@ -1,0 +1,353 @@
+//! `powersoftau verify` (reference §3.7): every contribution's proofs of knowledge and its
+//! link to the one before, the powers by random linear combinations, the challenge chain,
+//! and the Lagrange sections of a prepared file.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use rayon::prelude::*;
+
+use super::hashes::first_challenge_hash;
+use super::keys::{create_key, g2_sp};
+use crate::backend::{Backend, Group, Projective};
+use crate::crypto::beacon::beacon_rng;
+use crate::crypto::blake2b_state::NobleBlake2b;
+use crate::crypto::chacha::ChaChaRng;
+use crate::crypto::fft::fft;
+use crate::crypto::pairing::same_ratio;
+use crate::error::{Error, Result};
+use crate::format::params::KIND_BEACON;
+use crate::format::points::{g1_from_lem_unchecked, g1_to_u, g2_from_lem_on_curve, g2_to_u};
+use crate::format::ptau::{section, Ptau, PtauContribution};
+use crate::progress;
+
+/// One contribution as verification reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PtauContributionInfo {
+    /// 1-based position.
+    pub index: usize,
+    /// The contributor's name.
+    pub name: Option<String>,
+    /// The response hash (what the contributor published), hex.
+    pub response_hash: String,
+    /// The challenge this contribution answered, hex.
+    pub challenge: String,
+    /// The beacon value, hex (beacons only).
+    pub beacon_hash: Option<String>,
+    /// log2 of the beacon iterations (beacons only).
+    pub beacon_exp: Option<u8>,
+    /// Raw response hash for printing.
+    #[serde(skip)]
+    pub response_bytes: [u8; 64],
+}
+
+/// The result of a successful verification.
+#[derive(Debug, Clone)]
+pub struct PtauReport {
+    /// The power.
+    pub power: u32,
+    /// Every contribution, oldest first.
+    pub contributions: Vec<PtauContributionInfo>,
+    /// The hash of the current points (the next challenge).
+    pub next_challenge: [u8; 64],
+    /// Whether the Lagrange sections were present and checked.
+    pub prepared: bool,
+    /// Seconds in all.
+    pub seconds: f64,
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::Invalid(msg.into())
+}
+
+/// The points a contribution left behind, as the next one builds on them.
+struct Tip {
+    tau_g1: G1Affine,
+    tau_g2: G2Affine,
+    alpha_g1: G1Affine,
+    beta_g1: G1Affine,
+    beta_g2: G2Affine,
+    next_challenge: [u8; 64],
+}
+
+fn tip(c: &PtauContribution) -> Tip {
+    Tip {
+        tau_g1: c.tau_g1,
+        tau_g2: c.tau_g2,
+        alpha_g1: c.alpha_g1,
+        beta_g1: c.beta_g1,
+        beta_g2: c.beta_g2,
+        next_challenge: c.next_challenge,
+    }
+}
+
+/// The response hash of a record: its partial hash finished with its public key.
+pub fn response_hash(c: &PtauContribution) -> Result<[u8; 64]> {
+    let mut h = NobleBlake2b::from_partial(&c.partial_hash)
+        .ok_or_else(|| invalid("a contribution's partial hash has an impossible buffer position"))?;
+    h.update(&c.key.to_u());
+    Ok(h.finalize())
+}
+
+/// Checks contribution #`n` (`cur`) against what came before it (`prev`).
+fn verify_contribution(n: usize, cur: &PtauContribution, prev: &Tip) -> Result<()> {
+    let ch = &prev.next_challenge;
+    if cur.kind == KIND_BEACON {
+        let (Some(hash), Some(exp)) = (&cur.params.beacon_hash, cur.params.beacon_exp) else {
+            return Err(invalid(format!("contribution #{n}: beacon without its parameters")));
+        };
+        if exp > 63 {
+            return Err(invalid(format!("contribution #{n}: beacon iterations exponent {exp} is out of range")));
+        }
+        let mut rng = beacon_rng(hash, exp as u32);
+        if create_key(ch, &mut rng).key != cur.key {
+            return Err(invalid(format!(
+                "contribution #{n}: the beacon key is not generated correctly from its beacon"
+            )));
+        }
+    }
+    let k = &cur.key;
+    let sp = [g2_sp(0, ch, &k.tau), g2_sp(1, ch, &k.alpha), g2_sp(2, ch, &k.beta)];
+    for (part, (name, s)) in [&k.tau, &k.alpha, &k.beta].iter().zip(["tau", "alpha", "beta"].iter().zip(&sp)) {
+        if !same_ratio(&part.g1_s, &part.g1_sx, s, &part.g2_spx) {
+            return Err(invalid(format!(
+                "contribution #{n}: invalid key ({name}): the proof of knowledge does not hold"
+            )));
+        }
+    }
+    if !same_ratio(&prev.tau_g1, &cur.tau_g1, &sp[0], &k.tau.g2_spx) {
+        return Err(invalid(format!("contribution #{n}: tau*G1 does not follow the previous contribution")));
+    }
+    if !same_ratio(&k.tau.g1_s, &k.tau.g1_sx, &prev.tau_g2, &cur.tau_g2) {
+        return Err(invalid(format!("contribution #{n}: tau*G2 does not follow the previous contribution")));
+    }
+    if !same_ratio(&prev.alpha_g1, &cur.alpha_g1, &sp[1], &k.alpha.g2_spx) {
+        return Err(invalid(format!("contribution #{n}: alpha*G1 does not follow the previous contribution")));
+    }
+    if !same_ratio(&prev.beta_g1, &cur.beta_g1, &sp[2], &k.beta.g2_spx) {
+        return Err(invalid(format!("contribution #{n}: beta*G1 does not follow the previous contribution")));
+    }
+    if !same_ratio(&k.beta.g1_s, &k.beta.g1_sx, &prev.beta_g2, &cur.beta_g2) {
+        return Err(invalid(format!("contribution #{n}: beta*G2 does not follow the previous contribution")));
+    }
+    Ok(())
+}
+
+fn os_rng() -> Result<ChaChaRng> {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| invalid(format!("OS random number generator failed: {e}")))?;
+    Ok(ChaChaRng::from_hash(&seed))
+}
+
+fn random_u64s(rng: &mut ChaChaRng, n: usize) -> Vec<Fr> {
+    (0..n).map(|_| Fr::from(rng.next_u64())).collect()
+}
+
+/// (Σ r_j P_j, Σ r_j P_{j+1}) over a section's consecutive points, with 64-bit r_j.
+fn shifted_rlc(
+    backend: &dyn Backend,
+    bytes: &[u8],
+    group: Group,
+    rng: &mut ChaChaRng,
+) -> Result<(Projective, Projective)> {
+    let size = group.point_size();
+    let m = bytes.len() / size;
+    let r = random_u64s(rng, m - 1);
+    let a = backend.msm(&bytes[..(m - 1) * size], group, &r)?;
+    let b = backend.msm(&bytes[size..], group, &r)?;
+    Ok((a, b))
+}
+
+fn g1_pair(p: (Projective, Projective)) -> Result<(G1Affine, G1Affine)> {
+    match p {
+        (Projective::G1(a), Projective::G1(b)) => Ok((a.into_affine(), b.into_affine())),
+        _ => Err(invalid("internal: expected G1 results")),
+    }
+}
+
+fn g2_pair(p: (Projective, Projective)) -> Result<(G2Affine, G2Affine)> {
+    match p {
+        (Projective::G2(a), Projective::G2(b)) => Ok((a.into_affine(), b.into_affine())),
+        _ => Err(invalid("internal: expected G2 results")),
+    }
+}
+
+fn u_encode(bytes: &[u8], group: Group) -> Vec<u8> {
+    match group {
+        Group::G1 => {
+            bytes.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
+        }
+        Group::G2 => {
+            bytes.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
+        }
+    }
+}
+
+/// Checks every point of a section (G2 also in the subgroup).
+fn check_section(ptau: &Ptau, sec: u32, bytes: &[u8], group: Group) -> Result<()> {
+    crate::phase1::contribute::check_points(bytes, group, ptau, sec, 0)
+}
+
+/// Checks one Lagrange level: Σ r_i·base_i = Σ FFT(r)_i·L_i.
+fn check_level(
+    backend: &dyn Backend,
+    base: &[u8],
+    lagrange: &[u8],
+    group: Group,
+    k: u32,
+    rng: &mut ChaChaRng,
+) -> Result<bool> {
+    let n = 1usize << k;
+    let size = group.point_size();
+    let have = base.len() / size;
+    let mut r = random_u64s(rng, n);
+    // The top level of section 12 is padded with the identity, which r may ignore.
+    for x in r.iter_mut().skip(have) {
+        *x = Fr::from(0u64);
+    }
+    let lhs = backend.msm(base, group, &r[..have])?;
+    fft(&mut r, k);
+    let rhs = backend.msm(lagrange, group, &r)?;
+    Ok(lhs == rhs)
+}
+
+/// `ptau verify <file>`.
+pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
+    let t0 = Instant::now();
+    let ptau = Ptau::open(path)?;
+    let cs = ptau.contributions()?;
+    if cs.is_empty() {
+        return Err(invalid("this file has no contribution: it cannot be used in production"));
+    }
+    let initial = Tip {
+        tau_g1: G1Affine::generator(),
+        tau_g2: G2Affine::generator(),
+        alpha_g1: G1Affine::generator(),
+        beta_g1: G1Affine::generator(),
+        beta_g2: G2Affine::generator(),
+        next_challenge: first_challenge_hash(ptau.ceremony_power),
+    };
+    let pb = progress::bar(cs.len() as u64 + 6, "verifying");
+    let mut infos = Vec::new();
+    for (i, c) in cs.iter().enumerate() {
+        let prev = if i == 0 { &initial } else { &tip(&cs[i - 1]) };
+        verify_contribution(i + 1, c, prev)?;
+        let rh = response_hash(c)?;
+        infos.push(PtauContributionInfo {
+            index: i + 1,
+            name: c.params.name.clone(),
+            response_hash: hex::encode(rh),
+            challenge: hex::encode(prev.next_challenge),
+            beacon_hash: c.params.beacon_hash.as_ref().map(hex::encode),
+            beacon_exp: c.params.beacon_exp,
+            response_bytes: rh,
+        });
+        pb.inc(1);
+    }
+    let last = cs.last().expect("non-empty");
+    let n = 1usize << ptau.power;
+    let mut rng = os_rng()?;
+    let mut hasher = NobleBlake2b::new();
+    hasher.update(&response_hash(last)?);
+
+    let s2 = ptau.points_raw(section::TAU_G1, 0, 2 * n as u64 - 1)?;
+    check_section(&ptau, section::TAU_G1, &s2, Group::G1)?;
+    let g1 = G1Affine::generator();
+    let g2 = G2Affine::generator();
+    if g1_from_lem_unchecked(&s2[..64]).ok() != Some(g1) {
+        return Err(invalid("the first point of the tauG1 section (section 2) must be the generator"));
+    }
+    if g1_from_lem_unchecked(&s2[64..128]).ok() != Some(last.tau_g1) {
+        return Err(invalid("the second point of the tauG1 section (section 2) does not match the last contribution"));
+    }
+    let (r1, r2) = g1_pair(shifted_rlc(backend, &s2, Group::G1, &mut rng)?)?;
+    if !same_ratio(&r1, &r2, &g2, &last.tau_g2) {
+        return Err(invalid("tauG1 section (section 2): the powers do not match"));
+    }
+    hasher.update(&u_encode(&s2, Group::G1));
+    pb.inc(1);
+
+    let s3 = ptau.points_raw(section::TAU_G2, 0, n as u64)?;
+    check_section(&ptau, section::TAU_G2, &s3, Group::G2)?;
+    if g2_from_lem_on_curve(&s3[..128]).ok() != Some(g2) {
+        return Err(invalid("the first point of the tauG2 section (section 3) must be the generator"));
+    }
+    if n > 1 && g2_from_lem_on_curve(&s3[128..256]).ok() != Some(last.tau_g2) {
+        return Err(invalid("the second point of the tauG2 section (section 3) does not match the last contribution"));
+    }
+    if n > 1 {
+        let (r1, r2) = g2_pair(shifted_rlc(backend, &s3, Group::G2, &mut rng)?)?;
+        if !same_ratio(&g1, &last.tau_g1, &r1, &r2) {
+            return Err(invalid("tauG2 section (section 3): the powers do not match"));
+        }
+    }
+    hasher.update(&u_encode(&s3, Group::G2));
+    pb.inc(1);
+
+    for (sec, first, name) in
+        [(section::ALPHA_TAU_G1, last.alpha_g1, "alphaTauG1"), (section::BETA_TAU_G1, last.beta_g1, "betaTauG1")]
+    {
+        let s = ptau.points_raw(sec, 0, n as u64)?;
+        check_section(&ptau, sec, &s, Group::G1)?;
+        if g1_from_lem_unchecked(&s[..64]).ok() != Some(first) {
+            return Err(invalid(format!(
+                "the first point of the {name} section (section {sec}) does not match the last contribution"
+            )));
+        }
+        if n > 1 {
+            let (r1, r2) = g1_pair(shifted_rlc(backend, &s, Group::G1, &mut rng)?)?;
+            if !same_ratio(&r1, &r2, &g2, &last.tau_g2) {
+                return Err(invalid(format!("{name} section (section {sec}): the powers do not match")));
+            }
+        }
+        hasher.update(&u_encode(&s, Group::G1));
+        pb.inc(1);
+    }
+    let s6 = ptau.points_raw(section::BETA_G2, 0, 1)?;
+    check_section(&ptau, section::BETA_G2, &s6, Group::G2)?;
+    if g2_from_lem_on_curve(&s6).ok() != Some(last.beta_g2) {
+        return Err(invalid("betaG2 (section 6) does not match the last contribution"));
+    }
+    hasher.update(&u_encode(&s6, Group::G2));
+    let next_challenge = hasher.finalize();
+    if ptau.power == ptau.ceremony_power && next_challenge != last.next_challenge {
+        return Err(invalid("the hash of the points does not match the next challenge of the last contribution"));
+    }
+    pb.inc(1);
+
+    let prepared = ptau.is_prepared();
+    if prepared {
+        let pairs = [
+            (section::TAU_G1, section::LAGRANGE_G1, Group::G1, ptau.power + 1),
+            (section::TAU_G2, section::LAGRANGE_G2, Group::G2, ptau.power),
+            (section::ALPHA_TAU_G1, section::LAGRANGE_ALPHA_G1, Group::G1, ptau.power),
+            (section::BETA_TAU_G1, section::LAGRANGE_BETA_G1, Group::G1, ptau.power),
+        ];
+        for (src, dst, group, top) in pairs {
+            let all = ptau.file.read_section(dst)?;
+            check_section(&ptau, dst, &all, group)?;
+            let size = group.point_size();
+            let src_len = ptau.file.section(src)?.size as usize / size;
+            for k in 0..=top {
+                let m = 1usize << k;
+                let base = ptau.points_raw(src, 0, m.min(src_len) as u64)?;
+                let l = &all[(m - 1) * size..(2 * m - 1) * size];
+                if !check_level(backend, &base, l, group, k, &mut rng)? {
+                    return Err(invalid(format!(
+                        "Lagrange section {dst}, level {k}: the points are not the inverse FFT of section {src}"
+                    )));
+                }
+            }
+        }
+    }
+    pb.finish_and_clear();
+    Ok(PtauReport {
+        power: ptau.power,
+        contributions: infos,
+        next_challenge,
+        prepared,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
