@@ -1,5 +1,5 @@
-//! `tauforge demo`: a complete local phase-2 ceremony on a bundled circuit (a Poseidon Merkle
-//! inclusion proof) and a bundled prepared ptau, with a timing table.
+//! `tauforge demo`: a complete local ceremony — phase 1 (powers of tau) and phase 2 on a bundled
+//! circuit (a Poseidon Merkle inclusion proof) — with a timing table.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,6 +13,10 @@ use super::zkey::BackendArgs;
 use crate::crypto::blake::format_hash;
 use crate::crypto::entropy::random_rng;
 use crate::format::atomic::write_file;
+use crate::phase1::contribute::{contribute as ptau_contribute, Source as PtauSource};
+use crate::phase1::new::ptau_new;
+use crate::phase1::prepare::prepare_phase2;
+use crate::phase1::verify::verify_ptau;
 use crate::phase2::contribute::{contribute, Source};
 use crate::phase2::export::export_vkey;
 use crate::phase2::new::zkey_new;
@@ -20,8 +24,6 @@ use crate::phase2::verify::verify_from_r1cs;
 
 /// The bundled circuit: a depth-7 Poseidon Merkle inclusion proof (tests/fixtures/circuits/merkle.circom).
 const MERKLE_R1CS: &[u8] = include_bytes!("../../tests/fixtures/circuits/merkle.r1cs");
-/// The bundled prepared powers of tau, power 12 (tests/fixtures/README.md says how it was made).
-const POT12: &[u8] = include_bytes!("../../tests/fixtures/pot12_final.ptau");
 /// The demo's public beacon value.
 const BEACON: &str = "7461756667726f67652064656d6f20626561636f6e2c206e6f7420736563726574";
 
@@ -55,13 +57,63 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
     out.line(format!("tauforge demo: a Groth16 phase-2 ceremony in {}", dir.display()));
     out.line(format!("backend: {}", backend.name()));
     let r1cs = dir.join("merkle.r1cs");
-    let ptau = dir.join("pot12_final.ptau");
     write_file(&r1cs, MERKLE_R1CS)?;
-    write_file(&ptau, POT12)?;
     out.line("circuit: Poseidon Merkle inclusion proof, depth 7 (3647 constraints, domain 2^12)");
 
     let mut steps: Vec<Step> = Vec::new();
     let p = |n: &str| dir.join(n);
+
+    // Phase 1: powers of tau of power 12, two contributions, a beacon, the Lagrange sections.
+    let t = Instant::now();
+    let first = ptau_new(12, &p("pot12_0000.ptau"))?;
+    steps.push(Step {
+        name: "ptau new (power 12)".into(),
+        file: p("pot12_0000.ptau"),
+        seconds: t.elapsed().as_secs_f64(),
+        hash: Some(first),
+    });
+    let mut prev = p("pot12_0000.ptau");
+    for (i, who) in ["Dave", "Erin"].iter().enumerate() {
+        let next = p(&format!("pot12_{:04}.ptau", i + 1));
+        let mut rng = random_rng(format!("tauforge demo powers of tau by {who}").as_bytes())?;
+        let s = ptau_contribute(&prev, &next, PtauSource::Random(&mut rng), Some(who), backend.as_ref())?;
+        steps.push(Step {
+            name: format!("ptau contribute ({who})"),
+            file: next.clone(),
+            seconds: s.seconds,
+            hash: Some(s.response_hash),
+        });
+        prev = next;
+    }
+    let beacon = hex::decode(BEACON)?;
+    let s = ptau_contribute(
+        &prev,
+        &p("pot12_beacon.ptau"),
+        PtauSource::Beacon { hash: beacon.clone(), exp: 10 },
+        Some("demo beacon"),
+        backend.as_ref(),
+    )?;
+    steps.push(Step {
+        name: "ptau beacon".into(),
+        file: p("pot12_beacon.ptau"),
+        seconds: s.seconds,
+        hash: Some(s.response_hash),
+    });
+    let ptau = p("pot12_final.ptau");
+    let s = prepare_phase2(&p("pot12_beacon.ptau"), &ptau, backend.as_ref())?;
+    steps.push(Step { name: "ptau prepare-phase2".into(), file: ptau.clone(), seconds: s.seconds, hash: None });
+    let t = Instant::now();
+    match verify_ptau(&ptau, backend.as_ref()) {
+        Ok(_) => {}
+        Err(crate::Error::Invalid(m)) => {
+            eprintln!("tauforge: INVALID: {m}");
+            return Ok(EXIT_INVALID);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    steps.push(Step { name: "ptau verify".into(), file: ptau.clone(), seconds: t.elapsed().as_secs_f64(), hash: None });
+
+    // Phase 2 on the circuit.
     let t = Instant::now();
     let cs = zkey_new(&r1cs, &ptau, &p("merkle_0000.zkey"))?;
     steps.push(Step {
@@ -72,12 +124,13 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
     });
 
     let mut prev = p("merkle_0000.zkey");
+
     for (i, who) in ["Alice", "Bob", "Carol"].iter().enumerate() {
         let next = p(&format!("merkle_{:04}.zkey", i + 1));
         let mut rng = random_rng(format!("tauforge demo contribution by {who}").as_bytes())?;
         let s = contribute(&prev, &next, Source::Random(&mut rng), Some(who), backend.as_ref())?;
         steps.push(Step {
-            name: format!("contribute ({who})"),
+            name: format!("zkey contribute ({who})"),
             file: next.clone(),
             seconds: s.total_seconds,
             hash: Some(s.contribution_hash),
@@ -85,10 +138,15 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
         prev = next;
     }
     let final_zkey = p("merkle_final.zkey");
-    let hash = hex::decode(BEACON)?;
-    let s = contribute(&prev, &final_zkey, Source::Beacon { hash, exp: 10 }, Some("demo beacon"), backend.as_ref())?;
+    let s = contribute(
+        &prev,
+        &final_zkey,
+        Source::Beacon { hash: beacon, exp: 10 },
+        Some("demo beacon"),
+        backend.as_ref(),
+    )?;
     steps.push(Step {
-        name: "beacon (2^10 SHA-256)".into(),
+        name: "zkey beacon".into(),
         file: final_zkey.clone(),
         seconds: s.total_seconds,
         hash: Some(s.contribution_hash),
@@ -104,7 +162,7 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
         Err(e) => return Err(e.into()),
     };
     steps.push(Step {
-        name: "verify".into(),
+        name: "zkey verify".into(),
         file: final_zkey.clone(),
         seconds: t.elapsed().as_secs_f64(),
         hash: None,
