@@ -12,6 +12,7 @@ use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::entropy::random_rng;
 use crate::format::params::KIND_BEACON;
 use crate::format::ptau::Ptau;
+use crate::phase1::challenge::{challenge_contribute, export_challenge, import_response};
 use crate::phase1::contribute::{contribute, Source, Summary};
 use crate::phase1::hashes::first_challenge_hash;
 use crate::phase1::new::ptau_new;
@@ -78,6 +79,40 @@ pub enum PtauCommand {
         ptau: PathBuf,
         #[command(flatten)]
         backend: BackendArgs,
+    },
+    /// Write the challenge file of the next contribution (Perpetual Powers of Tau format).
+    #[command(name = "export-challenge")]
+    ExportChallenge {
+        /// The current ptau.
+        ptau: PathBuf,
+        /// The challenge file to write.
+        challenge: PathBuf,
+    },
+    /// Contribute to a challenge file, writing a response file.
+    #[command(name = "challenge-contribute")]
+    ChallengeContribute {
+        /// The challenge file.
+        challenge: PathBuf,
+        /// The response file to write.
+        response: PathBuf,
+        /// Extra entropy text, mixed with the OS random generator (asked for on a terminal when absent).
+        #[arg(long, short)]
+        entropy: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Import a response file into a ptau, adding its contribution.
+    #[command(name = "import-response")]
+    ImportResponse {
+        /// The ptau the challenge was exported from.
+        old: PathBuf,
+        /// The response file.
+        response: PathBuf,
+        /// The ptau to write.
+        new: PathBuf,
+        /// The contributor's name, recorded in the file.
+        #[arg(long, short)]
+        name: Option<String>,
     },
     /// Show a ptau's header and contributions.
     Info {
@@ -175,6 +210,31 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        PtauCommand::ExportChallenge { ptau, challenge } => {
+            let h = export_challenge(&ptau, &challenge)?;
+            out.line(hash_block("Current Challenge Hash: ", &h));
+            out.summary(json!({"output": challenge, "challenge_hash": hex::encode(h)}));
+            Ok(EXIT_OK)
+        }
+        PtauCommand::ChallengeContribute { challenge, response, entropy, backend } => {
+            let entropy = match entropy {
+                Some(e) => Zeroizing::new(e),
+                None => ask_entropy()?,
+            };
+            let mut rng = random_rng(entropy.as_bytes())?;
+            let be = backend.build();
+            let h = challenge_contribute(&challenge, &response, &mut rng, be.as_ref())?;
+            out.line(hash_block("Contribution Response Hash: ", &h));
+            out.summary(json!({"output": response, "response_hash": hex::encode(h)}));
+            Ok(EXIT_OK)
+        }
+        PtauCommand::ImportResponse { old, response, new, name } => {
+            let r = import_response(&old, &response, &new, name.as_deref())?;
+            out.line(hash_block("Contribution Response Hash imported: ", &r.response_hash));
+            out.line(hash_block("Next Challenge Hash: ", &r.next_challenge));
+            out.summary(json!({"output": new, "response_hash": hex::encode(r.response_hash), "next_challenge": hex::encode(r.next_challenge)}));
+            Ok(EXIT_OK)
         }
         PtauCommand::Info { ptau } => {
             let p = Ptau::open(&ptau)?;

@@ -2,7 +2,7 @@
 //! subgroup checks, and the U encoding (uncompressed big-endian, normal form) used in every hash.
 
 use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
-use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
+use ark_ff::{BigInt, BigInteger, Field, PrimeField, Zero};
 
 use crate::error::PointFault;
 
@@ -186,6 +186,73 @@ pub fn g2_to_c(p: &G2Affine) -> [u8; 64] {
         out[0] |= 0x80;
     }
     out
+}
+
+/// An Fq element from 32 big-endian bytes in normal form; `None` when not reduced.
+pub fn fq_from_be(b: &[u8]) -> Option<Fq> {
+    let mut le = [0u8; 32];
+    for (i, v) in b[..32].iter().enumerate() {
+        le[31 - i] = *v;
+    }
+    Fq::from_bigint(BigInt::new(limbs(&le)))
+}
+
+/// A G1 point from its U encoding (uncompressed big-endian; all zeros or flag 0x40 = identity).
+pub fn g1_from_u(b: &[u8]) -> Result<G1Affine, PointFault> {
+    if b[0] & 0x40 != 0 || b[..64].iter().all(|&v| v == 0) {
+        return Ok(G1Affine::identity());
+    }
+    let x = fq_from_be(&b[0..32]).ok_or(PointFault::CoordinateNotReduced)?;
+    let y = fq_from_be(&b[32..64]).ok_or(PointFault::CoordinateNotReduced)?;
+    let p = G1Affine::new_unchecked(x, y);
+    if !p.is_on_curve() {
+        return Err(PointFault::NotOnCurve);
+    }
+    Ok(p)
+}
+
+/// A G2 point from its U encoding (x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0), checked on the curve only.
+pub fn g2_from_u_on_curve(b: &[u8]) -> Result<G2Affine, PointFault> {
+    if b[0] & 0x40 != 0 || b[..128].iter().all(|&v| v == 0) {
+        return Ok(G2Affine::identity());
+    }
+    let c = |o: usize| fq_from_be(&b[o..o + 32]).ok_or(PointFault::CoordinateNotReduced);
+    let p = G2Affine::new_unchecked(Fq2::new(c(32)?, c(0)?), Fq2::new(c(96)?, c(64)?));
+    if !p.is_on_curve() {
+        return Err(PointFault::NotOnCurve);
+    }
+    Ok(p)
+}
+
+/// A G1 point from its C encoding (compressed), on the curve by construction.
+pub fn g1_from_c(b: &[u8]) -> Result<G1Affine, PointFault> {
+    if b[0] & 0x40 != 0 {
+        return Ok(G1Affine::identity());
+    }
+    let mut xb = [0u8; 32];
+    xb.copy_from_slice(&b[..32]);
+    xb[0] &= 0x3f;
+    let x = fq_from_be(&xb).ok_or(PointFault::CoordinateNotReduced)?;
+    let y = (x * x * x + Fq::from(3u64)).sqrt().ok_or(PointFault::NotOnCurve)?;
+    let y = if fq_is_negative(&y) == (b[0] & 0x80 != 0) { y } else { -y };
+    Ok(G1Affine::new_unchecked(x, y))
+}
+
+/// A G2 point from its C encoding (x.c1 ‖ x.c0 compressed), on the curve by construction.
+pub fn g2_from_c_on_curve(b: &[u8]) -> Result<G2Affine, PointFault> {
+    use ark_ec::short_weierstrass::SWCurveConfig;
+    if b[0] & 0x40 != 0 {
+        return Ok(G2Affine::identity());
+    }
+    let mut xb = [0u8; 64];
+    xb.copy_from_slice(&b[..64]);
+    xb[0] &= 0x3f;
+    let c1 = fq_from_be(&xb[0..32]).ok_or(PointFault::CoordinateNotReduced)?;
+    let c0 = fq_from_be(&xb[32..64]).ok_or(PointFault::CoordinateNotReduced)?;
+    let x = Fq2::new(c0, c1);
+    let y = (x * x * x + ark_bn254::g2::Config::COEFF_B).sqrt().ok_or(PointFault::NotOnCurve)?;
+    let y = if fq2_is_negative(&y) == (b[0] & 0x80 != 0) { y } else { -y };
+    Ok(G2Affine::new_unchecked(x, y))
 }
 
 /// Whether an Fq element is "negative" in snarkjs's sense: its normal form exceeds (q-1)/2.

@@ -1,5 +1,6 @@
 //! Phase 1 (powers of tau): new, contribute, beacon.
 
+pub mod challenge;
 pub mod contribute;
 pub mod hashes;
 pub mod keys;

@@ -1,0 +1,289 @@
+//! Challenge and response files (reference §3.8): the Perpetual Powers of Tau / snarkjs
+//! `export challenge`, `challenge contribute` and `import response` formats. A challenge is the
+//! previous response hash and every point uncompressed (big-endian); a response is the challenge
+//! hash, every new point compressed, and the contributor's public key.
+
+use std::path::Path;
+
+use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_ff::{Field, One};
+use rayon::prelude::*;
+
+use super::hashes::first_challenge_hash;
+use super::keys::create_key;
+use super::new::header_bytes;
+use super::verify::response_hash;
+use crate::backend::{Backend, Group, PointChunk};
+use crate::crypto::blake::blake2b;
+use crate::crypto::blake2b_state::NobleBlake2b;
+use crate::crypto::chacha::ChaChaRng;
+use crate::error::{Error, Location, PointFault, Result};
+use crate::format::atomic::write_file;
+use crate::format::binfile::BinWriter;
+use crate::format::params::Params;
+use crate::format::points::{
+    g1_from_c, g1_from_lem_unchecked, g1_from_u, g1_to_c, g1_to_lem, g1_to_u, g2_from_c_on_curve, g2_from_lem_on_curve,
+    g2_from_u_on_curve, g2_to_c, g2_to_lem, g2_to_u,
+};
+use crate::format::ptau::{contributions_to_bytes, section, KeyPart, Ptau, PtauContribution, PtauKey};
+use crate::format::subgroup::g2_in_subgroup_many;
+
+/// The point sections of a ptau in challenge order: id, group, number of points for 2^power.
+fn layout(power: u32) -> [(u32, Group, usize); 5] {
+    let n = 1usize << power;
+    [
+        (section::TAU_G1, Group::G1, 2 * n - 1),
+        (section::TAU_G2, Group::G2, n),
+        (section::ALPHA_TAU_G1, Group::G1, n),
+        (section::BETA_TAU_G1, Group::G1, n),
+        (section::BETA_G2, Group::G2, 1),
+    ]
+}
+
+/// The power of a challenge file of `len` bytes (384·2^P + 128), if it is one.
+pub fn challenge_power(len: u64) -> Option<u32> {
+    let n = len.checked_sub(128)? / 384;
+    (len == 384 * n + 128 && n.is_power_of_two()).then(|| n.trailing_zeros())
+}
+
+/// The byte size of a response file for 2^power.
+pub fn response_len(power: u32) -> u64 {
+    let n = 1u64 << power;
+    64 + (2 * n - 1) * 32 + n * 64 + 2 * n * 32 + 64 + 768
+}
+
+fn bad(at: &Location, i: usize, fault: PointFault) -> Error {
+    Error::BadPoint { at: at.index(i as u64), fault }
+}
+
+/// Decodes points of `group` with `decode`, checking G2 points in the subgroup, into LEM bytes.
+fn to_lem(
+    raw: &[u8],
+    group: Group,
+    size: usize,
+    at: &Location,
+    decode: fn(&[u8], Group) -> Result<Lem, PointFault>,
+) -> Result<Vec<u8>> {
+    let pts = raw
+        .par_chunks(size)
+        .enumerate()
+        .map(|(i, b)| decode(b, group).map_err(|f| bad(at, i, f)))
+        .collect::<Result<Vec<Lem>>>()?;
+    if group == Group::G2 {
+        let g2: Vec<G2Affine> =
+            pts.iter().map(|p| if let Lem::G2(q) = p { *q } else { G2Affine::identity() }).collect();
+        if let Some(i) = g2_in_subgroup_many(&g2).iter().position(|ok| !ok) {
+            return Err(bad(at, i, PointFault::NotInSubgroup));
+        }
+    }
+    Ok(pts.par_iter().flat_map_iter(|p| p.lem()).collect())
+}
+
+/// A decoded point of either group.
+enum Lem {
+    G1(G1Affine),
+    G2(G2Affine),
+}
+
+impl Lem {
+    fn lem(&self) -> Vec<u8> {
+        match self {
+            Lem::G1(p) => g1_to_lem(p).to_vec(),
+            Lem::G2(p) => g2_to_lem(p).to_vec(),
+        }
+    }
+}
+
+fn from_u(b: &[u8], g: Group) -> Result<Lem, PointFault> {
+    Ok(match g {
+        Group::G1 => Lem::G1(g1_from_u(b)?),
+        Group::G2 => Lem::G2(g2_from_u_on_curve(b)?),
+    })
+}
+
+fn from_c(b: &[u8], g: Group) -> Result<Lem, PointFault> {
+    Ok(match g {
+        Group::G1 => Lem::G1(g1_from_c(b)?),
+        Group::G2 => Lem::G2(g2_from_c_on_curve(b)?),
+    })
+}
+
+fn lem_to(bytes: &[u8], group: Group, compressed: bool) -> Vec<u8> {
+    match (group, compressed) {
+        (Group::G1, true) => {
+            bytes.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
+        }
+        (Group::G1, false) => {
+            bytes.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
+        }
+        (Group::G2, true) => {
+            bytes.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
+        }
+        (Group::G2, false) => {
+            bytes.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
+        }
+    }
+}
+
+/// `export challenge`: writes the challenge of the ptau's next contribution; returns its hash.
+pub fn export_challenge(ptau_path: &Path, out: &Path) -> Result<[u8; 64]> {
+    let ptau = Ptau::open(ptau_path)?;
+    let cs = ptau.contributions()?;
+    let (prev_response, expected) = match cs.last() {
+        Some(c) => (response_hash(c)?, c.next_challenge),
+        None => (blake2b(&[]), first_challenge_hash(ptau.power)),
+    };
+    let mut file = prev_response.to_vec();
+    for (sec, group, n) in layout(ptau.power) {
+        let raw = ptau.points_raw(sec, 0, n as u64)?;
+        crate::phase1::contribute::check_points(&raw, group, &ptau, sec, 0)?;
+        file.extend_from_slice(&lem_to(&raw, group, false));
+    }
+    let hash = blake2b(&file);
+    if hash != expected {
+        return Err(Error::Invalid(format!(
+            "{}: the points do not hash to the last contribution's next challenge (the ptau file is corrupted)",
+            ptau_path.display()
+        )));
+    }
+    write_file(out, &file)?;
+    Ok(hash)
+}
+
+/// `challenge contribute`: reads a challenge, writes the response; returns the response hash.
+pub fn challenge_contribute(
+    challenge: &Path,
+    response: &Path,
+    rng: &mut ChaChaRng,
+    backend: &dyn Backend,
+) -> Result<[u8; 64]> {
+    let bytes = std::fs::read(challenge).map_err(|e| Error::io(challenge, e))?;
+    let at = Location::file(challenge.display().to_string());
+    let power = challenge_power(bytes.len() as u64).filter(|p| (1..=28).contains(p)).ok_or_else(|| {
+        Error::malformed(at.clone(), format!("{} bytes is not the size of a challenge (384·2^P + 128)", bytes.len()))
+    })?;
+    let challenge_hash = blake2b(&bytes);
+    let secrets = create_key(&challenge_hash, rng);
+    let mut out = challenge_hash.to_vec();
+    let mut pos = 64usize;
+    let tau = *secrets.tau;
+    let firsts = [Fr::one(), Fr::one(), *secrets.alpha, *secrets.beta, *secrets.beta];
+    for ((_, group, n), first) in layout(power).into_iter().zip(firsts) {
+        let size = group.point_size();
+        let raw = &bytes[pos..pos + n * size];
+        let mut lem = to_lem(raw, group, size, &at.index(pos as u64), from_u)?;
+        let mut t = first;
+        for c in lem.chunks_mut(size << 16) {
+            let m = c.len() / size;
+            backend.scale_powers(PointChunk { group, bytes: c }, &t, &tau)?;
+            t *= tau.pow([m as u64]);
+        }
+        out.extend_from_slice(&lem_to(&lem, group, true));
+        pos += n * size;
+    }
+    out.extend_from_slice(&secrets.key.to_u());
+    drop(secrets);
+    write_file(response, &out)?;
+    Ok(blake2b(&out))
+}
+
+/// What importing a response did.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The response hash.
+    pub response_hash: [u8; 64],
+    /// The next challenge.
+    pub next_challenge: [u8; 64],
+}
+
+/// `import response`: applies a response file to `old`, writing `new` with the new record.
+pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&str>) -> Result<Imported> {
+    let ptau = Ptau::open(old)?;
+    let mut cs = ptau.contributions()?;
+    let bytes = std::fs::read(response).map_err(|e| Error::io(response, e))?;
+    let at = Location::file(response.display().to_string());
+    if bytes.len() as u64 != response_len(ptau.power) {
+        return Err(Error::malformed(
+            at,
+            format!(
+                "size of the contribution is invalid: {} bytes, expected {} for power {}",
+                bytes.len(),
+                response_len(ptau.power),
+                ptau.power
+            ),
+        ));
+    }
+    let mut last = match cs.last() {
+        Some(c) => c.next_challenge,
+        None => first_challenge_hash(ptau.power),
+    };
+    let prev: [u8; 64] = bytes[..64].try_into().expect("64 bytes");
+    if last == [0xff; 64] {
+        // A record imported without points: adopt the response's challenge (as snarkjs does).
+        last = prev;
+        if let Some(c) = cs.last_mut() {
+            c.next_challenge = prev;
+        }
+    }
+    if prev != last {
+        return Err(Error::Invalid("wrong contribution: this response is not based on the current challenge".into()));
+    }
+    let mut hasher = NobleBlake2b::new();
+    hasher.update(&prev);
+    let mut pos = 64usize;
+    let mut sections = Vec::new();
+    for (_, group, n) in layout(ptau.power) {
+        let (size, csize) = (group.point_size(), group.point_size() / 2);
+        // snarkjs feeds the hasher 2^24 bytes' worth of uncompressed points per update.
+        let per = (1usize << 24) / size;
+        let raw = &bytes[pos..pos + n * csize];
+        for c in raw.chunks(per * csize) {
+            hasher.update(c);
+        }
+        sections.push(to_lem(raw, group, csize, &at.index(pos as u64), from_c)?);
+        pos += n * csize;
+    }
+    let partial_hash = hasher.to_partial();
+    let kb = &bytes[pos..pos + 768];
+    let kat = at.index(pos as u64);
+    let g1 = |o: usize| g1_from_u(&kb[o..o + 64]).map_err(|f| bad(&kat, o, f));
+    let g2 = |o: usize| {
+        let p = g2_from_u_on_curve(&kb[o..o + 128]).map_err(|f| bad(&kat, o, f))?;
+        if !g2_in_subgroup_many(&[p])[0] {
+            return Err(bad(&kat, o, PointFault::NotInSubgroup));
+        }
+        Ok(p)
+    };
+    let part = |k: usize| -> Result<KeyPart> {
+        Ok(KeyPart { g1_s: g1(k * 128)?, g1_sx: g1(k * 128 + 64)?, g2_spx: g2(384 + k * 128)? })
+    };
+    let key = PtauKey { tau: part(0)?, alpha: part(1)?, beta: part(2)? };
+    hasher.update(kb);
+    let response_hash = hasher.finalize();
+    let mut next = NobleBlake2b::new();
+    next.update(&response_hash);
+    for ((_, group, _), s) in layout(ptau.power).into_iter().zip(&sections) {
+        next.update(&lem_to(s, group, false));
+    }
+    let next_challenge = next.finalize();
+    cs.push(PtauContribution {
+        tau_g1: g1_from_lem_unchecked(&sections[0][64..128]).unwrap_or_default(),
+        tau_g2: g2_from_lem_on_curve(&sections[1][128..256]).unwrap_or_default(),
+        alpha_g1: g1_from_lem_unchecked(&sections[2][..64]).unwrap_or_default(),
+        beta_g1: g1_from_lem_unchecked(&sections[3][..64]).unwrap_or_default(),
+        beta_g2: g2_from_lem_on_curve(&sections[4][..128]).unwrap_or_default(),
+        key,
+        partial_hash,
+        next_challenge,
+        kind: 0,
+        params: Params { name: name.map(str::to_string), ..Params::default() },
+    });
+    let mut w = BinWriter::create(new, b"ptau", 7)?;
+    w.section(section::HEADER, &header_bytes(ptau.power, ptau.power))?;
+    for ((sec, _, _), s) in layout(ptau.power).into_iter().zip(&sections) {
+        w.section(sec, s)?;
+    }
+    w.section(section::CONTRIBUTIONS, &contributions_to_bytes(&cs))?;
+    w.finish()?;
+    Ok(Imported { response_hash, next_challenge })
+}
