@@ -12,8 +12,11 @@ use rayon::prelude::*;
 
 use crate::batch_affine::{add_all, copy_from, double_all, Batch};
 
-/// Points processed together; one inversion is shared by this many.
-const BATCH: usize = 512;
+/// Points processed together: large batches amortise the shared inversion, but every thread
+/// should still get a few batches.
+fn batch_size(n: usize) -> usize {
+    (n / (4 * rayon::current_num_threads().max(1))).clamp(64, 2048)
+}
 /// wNAF window width.
 const WINDOW: u32 = 5;
 /// Odd multiples 1, 3, …, 2^(WINDOW−1) − 1 of each base.
@@ -156,7 +159,8 @@ pub fn scale_fixed<C: GLVConfig>(pts: &mut [Affine<C>], k: C::ScalarField) {
         pts.par_iter_mut().for_each(|p| *p = (*p * k).into_affine());
         return;
     };
-    pts.par_chunks_mut(BATCH).for_each(|chunk| {
+    let batch = batch_size(pts.len());
+    pts.par_chunks_mut(batch).for_each(|chunk| {
         // Identity points stay the identity; the others run the shared schedule.
         let live: Vec<usize> = (0..chunk.len()).filter(|&i| !chunk[i].is_zero()).collect();
         let mut sub: Vec<Affine<C>> = live.iter().map(|&i| chunk[i]).collect();

@@ -12,8 +12,11 @@ use rayon::prelude::*;
 
 use crate::batch_affine::{batch_invert, double_all, Batch};
 
-/// Points processed together.
-const BATCH: usize = 256;
+/// Points processed together: large batches amortise the shared inversion, but every thread
+/// should still get a few batches.
+fn batch_size(n: usize) -> usize {
+    (n / (4 * rayon::current_num_threads().max(1))).clamp(64, 2048)
+}
 /// Window width: signed digits in [−8, 8].
 const W: usize = 4;
 /// Table entries 1·P … 8·P.
@@ -201,7 +204,8 @@ fn run_batch<C: GLVConfig>(pts: &mut [Affine<C>], plans: &[&Plan]) -> bool {
 
 /// Replaces every point i by scalars[i]·point_i, in parallel.
 pub fn scale_each<C: GLVConfig>(pts: &mut [Affine<C>], scalars: &[C::ScalarField]) {
-    pts.par_chunks_mut(BATCH).zip(scalars.par_chunks(BATCH)).for_each(|(chunk, ks)| {
+    let batch = batch_size(pts.len());
+    pts.par_chunks_mut(batch).zip(scalars.par_chunks(batch)).for_each(|(chunk, ks)| {
         let plans: Vec<Option<Plan>> =
             chunk.iter().zip(ks).map(|(p, k)| if p.is_zero() { None } else { plan::<C>(*k) }).collect();
         let live: Vec<usize> = (0..chunk.len()).filter(|&i| plans[i].is_some()).collect();
