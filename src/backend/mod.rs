@@ -2,6 +2,7 @@
 //! multiplication, on points in the files' own LEM encoding.
 
 pub mod cpu;
+pub mod crosscheck;
 pub mod fixed_scalar;
 pub mod scalar_each;
 
@@ -10,6 +11,7 @@ use ark_bn254::{Fr, G1Projective, G2Projective};
 use crate::error::Result;
 
 pub use cpu::CpuBackend;
+pub use crosscheck::CrossChecked;
 
 /// Which group a run of points belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
