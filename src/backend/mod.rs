@@ -4,6 +4,8 @@
 pub mod cpu;
 pub mod crosscheck;
 pub mod fixed_scalar;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod scalar_each;
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
@@ -12,6 +14,8 @@ use crate::error::Result;
 
 pub use cpu::CpuBackend;
 pub use crosscheck::CrossChecked;
+#[cfg(feature = "gpu")]
+pub use gpu::GpuBackend;
 
 /// Which group a run of points belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
