@@ -6,8 +6,6 @@
 //! they never skip. Run with `WGPU_BACKEND=vulkan cargo test --release --test gpu_scale`.
 #![cfg(feature = "gpu")]
 
-use std::time::Instant;
-
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{Field, UniformRand, Zero};
@@ -284,40 +282,6 @@ fn cross_checked_gpu_passes() {
     let p = g2_points(40, 18);
     let mut bytes = g2_bytes(&p);
     b.scale_powers(PointChunk { group: Group::G2, bytes: &mut bytes }, &s, &Fr::from(3u64)).unwrap();
-}
-
-/// Throughput of scale_fixed (both paths) and scale_each (64-bit path) at 2^12 points, after a
-/// warm-up call that builds the pipeline. Run with `--ignored --nocapture`.
-#[test]
-#[ignore]
-fn throughput_2_12() {
-    let n = 1 << 12;
-    let mut r = rng(19);
-    let s = Fr::rand(&mut r);
-    let each: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut r)).collect();
-    let g1: Vec<u8> = g1_bytes(&(0..n).map(|_| G1Affine::rand(&mut r)).collect::<Vec<_>>());
-    let g2: Vec<u8> = g2_bytes(&(0..n).map(|_| G2Affine::rand(&mut r)).collect::<Vec<_>>());
-    for a in PATHS {
-        let b = gpu(a, None);
-        for (group, src) in [(Group::G1, &g1), (Group::G2, &g2)] {
-            let mut bytes = src[..group.point_size() * 64].to_vec();
-            b.scale_fixed(PointChunk { group, bytes: &mut bytes }, &s).unwrap();
-            let mut bytes = src.clone();
-            let t = Instant::now();
-            b.scale_fixed(PointChunk { group, bytes: &mut bytes }, &s).unwrap();
-            let dt = t.elapsed().as_secs_f64();
-            println!("{}: scale_fixed {group:?} 2^12: {dt:.3} s, {:.0} points/s", b.name(), n as f64 / dt);
-            if a == Arith::U64 {
-                let mut bytes = src[..group.point_size() * 64].to_vec();
-                b.scale_each(PointChunk { group, bytes: &mut bytes }, &each[..64]).unwrap();
-                let mut bytes = src.clone();
-                let t = Instant::now();
-                b.scale_each(PointChunk { group, bytes: &mut bytes }, &each).unwrap();
-                let dt = t.elapsed().as_secs_f64();
-                println!("{}: scale_each {group:?} 2^12: {dt:.3} s, {:.0} points/s", b.name(), n as f64 / dt);
-            }
-        }
-    }
 }
 
 /// The complete formulas on their edge cases, through raw programs of the scale_fixed kernel
