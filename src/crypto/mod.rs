@@ -9,3 +9,4 @@ pub mod fft;
 pub mod hash_to_g2;
 pub mod pairing;
 pub mod sample;
+pub mod source;

@@ -14,7 +14,6 @@ use super::new::header_bytes;
 use crate::backend::{Backend, Group, PointChunk};
 use crate::crypto::beacon::{beacon_rng, check_beacon_exp};
 use crate::crypto::blake2b_state::NobleBlake2b;
-use crate::crypto::chacha::ChaChaRng;
 use crate::error::{Error, PointFault, Result};
 use crate::format::binfile::BinWriter;
 use crate::format::params::{Params, KIND_BEACON};
@@ -23,18 +22,7 @@ use crate::format::ptau::{contributions_to_bytes, section, Ptau, PtauContributio
 use crate::format::subgroup::g2_in_subgroup_many;
 use crate::progress;
 
-/// Where the contribution's randomness comes from.
-pub enum Source<'a> {
-    /// Secret randomness (OS RNG mixed with entropy), already seeded.
-    Random(&'a mut ChaChaRng),
-    /// A public beacon: its value and log2 of its SHA-256 iterations.
-    Beacon {
-        /// The beacon value.
-        hash: Vec<u8>,
-        /// log2 of the iterations.
-        exp: u32,
-    },
-}
+pub use crate::crypto::source::Source;
 
 /// What a phase-1 contribution did.
 #[derive(Debug, Clone)]

@@ -135,12 +135,6 @@ fn verify_contribution(n: usize, cur: &PtauContribution, prev: &Tip) -> Result<(
     Ok(())
 }
 
-fn os_rng() -> Result<ChaChaRng> {
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| invalid(format!("OS random number generator failed: {e}")))?;
-    Ok(ChaChaRng::from_hash(&seed))
-}
-
 fn random_u64s(rng: &mut ChaChaRng, n: usize) -> Vec<Fr> {
     (0..n).map(|_| Fr::from(rng.next_u64())).collect()
 }
@@ -248,7 +242,8 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
     }
     let last = cs.last().expect("non-empty");
     let n = 1usize << ptau.power;
-    let mut rng = os_rng()?;
+    // Fresh OS randomness for the random linear combinations.
+    let mut rng = crate::crypto::entropy::random_rng(&[])?;
     let mut hasher = NobleBlake2b::new();
     hasher.update(&response_hash(last)?);
 

@@ -51,18 +51,7 @@ pub fn transcript_prefix(mpc: &MpcParams, upto: usize) -> Blake2b512 {
     h
 }
 
-/// What kind of contribution to make.
-pub enum Source<'a> {
-    /// Secret randomness (OS RNG mixed with entropy), already seeded.
-    Random(&'a mut ChaChaRng),
-    /// A public beacon: its value and log2 of its SHA-256 iterations.
-    Beacon {
-        /// The beacon value.
-        hash: Vec<u8>,
-        /// log2 of the iterations.
-        exp: u32,
-    },
-}
+pub use crate::crypto::source::Source;
 
 /// What a contribution did.
 #[derive(Debug, Clone)]

@@ -13,7 +13,6 @@ use super::contribute::{check_g1_points, contribution_hash, pk_bytes};
 use super::new::{circuit_power, compute, InitialZkey};
 use crate::backend::{Backend, Group, Projective};
 use crate::crypto::beacon::{beacon_rng, MAX_BEACON_EXP};
-use crate::crypto::chacha::ChaChaRng;
 use crate::crypto::fft::{fft, root_of_unity};
 use crate::crypto::hash_to_g2::hash_to_g2;
 use crate::crypto::pairing::same_ratio;
@@ -57,13 +56,6 @@ pub struct VerifyReport {
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::Invalid(msg.into())
-}
-
-/// A fresh RNG seeded from the OS, for the random linear combinations.
-fn os_rng() -> Result<ChaChaRng> {
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| invalid(format!("OS random number generator failed: {e}")))?;
-    Ok(ChaChaRng::from_hash(&seed))
 }
 
 /// Checks the chain of contribution records (transcripts, proofs of knowledge, beacons) and
@@ -188,7 +180,8 @@ pub fn verify_against(
     same(zs::B1, &init.b1_bytes(), "B1")?;
     same(zs::B2, &init.b2_bytes(), "B2")?;
 
-    let mut rng = os_rng()?;
+    // Fresh OS randomness for the random linear combinations.
+    let mut rng = crate::crypto::entropy::random_rng(&[])?;
     let delta2_init = init.header.delta2;
     let delta2 = h.delta2;
 
