@@ -8,8 +8,8 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
+use super::backend::BackendArgs;
 use super::output::{Output, EXIT_INVALID, EXIT_OK};
-use super::zkey::BackendArgs;
 use crate::crypto::blake::format_hash;
 use crate::crypto::entropy::random_rng;
 use crate::format::atomic::write_file;
@@ -53,7 +53,7 @@ pub fn run(a: DemoArgs, out: &Output) -> anyhow::Result<i32> {
         }
         None => tempfile::Builder::new().prefix("tauforge-demo-").tempdir()?.keep(),
     };
-    let backend = a.backend.build();
+    let backend = a.backend.build(out)?;
     out.line(format!("tauforge demo: a Groth16 phase-2 ceremony in {}", dir.display()));
     out.line(format!("backend: {}", backend.name()));
     let r1cs = dir.join("merkle.r1cs");

@@ -1,5 +1,6 @@
 //! The command line: argument parsing (clap derive) and the verbs, which only call the library.
 
+pub mod backend;
 pub mod demo;
 pub mod output;
 pub mod ptau;

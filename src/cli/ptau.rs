@@ -6,8 +6,9 @@ use clap::Subcommand;
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::backend::BackendArgs;
 use super::output::{Output, EXIT_INVALID, EXIT_OK};
-use super::zkey::{ask_entropy, hash_block, BackendArgs};
+use super::zkey::{ask_entropy, hash_block};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::entropy::random_rng;
 use crate::format::params::KIND_BEACON;
@@ -150,21 +151,21 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                 None => ask_entropy()?,
             };
             let mut rng = random_rng(entropy.as_bytes())?;
-            let be = backend.build();
+            let be = backend.build(out)?;
             let s = contribute(&input, &dst, Source::Random(&mut rng), name.as_deref(), be.as_ref())?;
             report(out, &s, &dst);
             Ok(EXIT_OK)
         }
         PtauCommand::Beacon { input, out: dst, beacon_hash, iterations_exp, name, backend } => {
             let hash = parse_beacon_hash(&beacon_hash)?;
-            let be = backend.build();
+            let be = backend.build(out)?;
             let s =
                 contribute(&input, &dst, Source::Beacon { hash, exp: iterations_exp }, name.as_deref(), be.as_ref())?;
             report(out, &s, &dst);
             Ok(EXIT_OK)
         }
         PtauCommand::PreparePhase2 { input, out: dst, backend } => {
-            let be = backend.build();
+            let be = backend.build(out)?;
             let s = prepare_phase2(&input, &dst, be.as_ref())?;
             out.line(format!(
                 "Prepared {}: power {}, {} Lagrange points in {:.2} s ({})",
@@ -178,7 +179,7 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         PtauCommand::Verify { ptau, backend } => {
-            let be = backend.build();
+            let be = backend.build(out)?;
             match verify_ptau(&ptau, be.as_ref()) {
                 Ok(rep) => {
                     for c in rep.contributions.iter().rev() {
@@ -223,7 +224,7 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                 None => ask_entropy()?,
             };
             let mut rng = random_rng(entropy.as_bytes())?;
-            let be = backend.build();
+            let be = backend.build(out)?;
             let h = challenge_contribute(&challenge, &response, &mut rng, be.as_ref())?;
             out.line(hash_block("Contribution Response Hash: ", &h));
             out.summary(json!({"output": response, "response_hash": hex::encode(h)}));

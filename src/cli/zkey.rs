@@ -4,12 +4,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::backend::BackendArgs;
 use super::output::{Output, EXIT_INVALID, EXIT_OK};
-use crate::backend::{Backend, CpuBackend};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::blake::format_hash;
 use crate::crypto::entropy::random_rng;
@@ -19,33 +19,6 @@ use crate::phase2::export::export_vkey;
 use crate::phase2::new::zkey_new;
 use crate::phase2::verify::verify_from_r1cs;
 use crate::Error;
-
-/// Which arithmetic backend runs the heavy operations.
-#[derive(Debug, Clone, Copy, ValueEnum, Default)]
-pub enum BackendChoice {
-    /// The best available (the CPU until the GPU backend lands).
-    #[default]
-    Auto,
-    /// arkworks on every core.
-    Cpu,
-}
-
-/// Backend selection shared by the verbs that scale or verify.
-#[derive(Debug, Args)]
-pub struct BackendArgs {
-    /// Arithmetic backend.
-    #[arg(long, value_enum, env = "TAUFORGE_BACKEND", default_value = "auto")]
-    pub backend: BackendChoice,
-}
-
-impl BackendArgs {
-    /// The chosen backend.
-    pub fn build(&self) -> Box<dyn Backend> {
-        match self.backend {
-            BackendChoice::Auto | BackendChoice::Cpu => Box::new(CpuBackend),
-        }
-    }
-}
 
 /// Phase-2 verbs.
 #[derive(Debug, Subcommand)]
@@ -152,7 +125,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
                 None => ask_entropy()?,
             };
             let mut rng = random_rng(entropy.as_bytes())?;
-            let be = backend.build();
+            let be = backend.build(out)?;
             let s = contribute(&input, &dst, Source::Random(&mut rng), name.as_deref(), be.as_ref())?;
             out.line(hash_block("Circuit Hash: ", &s.cs_hash));
             out.line(hash_block("Contribution Hash: ", &s.contribution_hash));
@@ -161,7 +134,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
         }
         ZkeyCommand::Beacon { input, out: dst, beacon_hash, iterations_exp, name, backend } => {
             let hash = parse_beacon_hash(&beacon_hash)?;
-            let be = backend.build();
+            let be = backend.build(out)?;
             let s =
                 contribute(&input, &dst, Source::Beacon { hash, exp: iterations_exp }, name.as_deref(), be.as_ref())?;
             out.line(hash_block("Contribution Hash: ", &s.contribution_hash));
@@ -169,7 +142,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         ZkeyCommand::Verify { r1cs, ptau, zkey, backend } => {
-            let be = backend.build();
+            let be = backend.build(out)?;
             match verify_from_r1cs(&r1cs, &ptau, &zkey, be.as_ref()) {
                 Ok(rep) => {
                     out.line(hash_block("Circuit Hash: ", &rep.cs_hash));

@@ -1,0 +1,105 @@
+//! The verbs on the GPU backend (`--backend gpu`; lavapipe in CI): phase-2 contribute and beacon,
+//! phase-1 contribute and beacon. Outputs must pass snarkjs's verifiers, and beacons must be
+//! byte-identical to the CPU backend's and to snarkjs's.
+#![cfg(feature = "gpu")]
+
+mod common;
+
+use common::{fixture, run_fail, run_ok, snarkjs, tauforge, tempdir};
+
+const BEACON: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+#[test]
+fn zkey_contribute_and_beacon_on_the_gpu() {
+    let dir = tempdir();
+    let p = |n: &str| dir.path().join(n);
+    let (r1cs, ptau) = (fixture("circuits/merkle.r1cs"), fixture("pot12_final.ptau"));
+    run_ok(tauforge().args(["-q", "zkey", "new"]).arg(&r1cs).arg(&ptau).arg(p("z0.zkey")));
+    let text = run_ok(tauforge().args(["zkey", "contribute"]).arg(p("z0.zkey")).arg(p("z1.zkey")).args([
+        "--name",
+        "gpu one",
+        "--entropy",
+        "gpu entropy",
+        "--backend",
+        "gpu",
+        "--json",
+    ]));
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let backend = j["backend"].as_str().unwrap();
+    assert!(backend.starts_with("gpu: ") && backend.contains("cross-checked"), "{backend}");
+    run_ok(snarkjs().args(["zkey", "verify"]).arg(&r1cs).arg(&ptau).arg(p("z1.zkey")));
+
+    // The beacon on the GPU, on the CPU and by snarkjs: three identical files.
+    for (name, backend) in [("gpu", "gpu"), ("cpu", "cpu")] {
+        run_ok(tauforge().args(["-q", "zkey", "beacon"]).arg(p("z1.zkey")).arg(p(&format!("b_{name}.zkey"))).args([
+            BEACON,
+            "10",
+            "-n",
+            "final",
+            "--backend",
+            backend,
+        ]));
+    }
+    run_ok(snarkjs().args(["zkey", "beacon"]).arg(p("z1.zkey")).arg(p("b_sj.zkey")).args([BEACON, "10", "-n=final"]));
+    let gpu = std::fs::read(p("b_gpu.zkey")).unwrap();
+    assert!(gpu == std::fs::read(p("b_cpu.zkey")).unwrap(), "GPU beacon differs from the CPU backend's");
+    assert!(gpu == std::fs::read(p("b_sj.zkey")).unwrap(), "GPU beacon differs from snarkjs's");
+    run_ok(snarkjs().args(["zkey", "verify"]).arg(&r1cs).arg(&ptau).arg(p("b_gpu.zkey")));
+    // And tauforge's own verifier, through the GPU backend's (cross-checked) MSM.
+    run_ok(
+        tauforge().args(["-q", "zkey", "verify"]).arg(&r1cs).arg(&ptau).arg(p("b_gpu.zkey")).args(["--backend", "gpu"]),
+    );
+}
+
+#[test]
+fn ptau_contribute_and_beacon_on_the_gpu() {
+    let dir = tempdir();
+    let p = |n: &str| dir.path().join(n);
+    run_ok(tauforge().args(["-q", "ptau", "new", "bn128", "10"]).arg(p("p0.ptau")));
+    run_ok(
+        tauforge()
+            .args(["-q", "ptau", "contribute"])
+            .arg(p("p0.ptau"))
+            .arg(p("p1.ptau"))
+            .args(["--name", "gpu one", "--entropy", "gpu entropy"])
+            .env("TAUFORGE_BACKEND", "gpu"),
+    );
+    run_ok(snarkjs().args(["powersoftau", "verify"]).arg(p("p1.ptau")));
+
+    run_ok(tauforge().args(["-q", "ptau", "beacon"]).arg(p("p1.ptau")).arg(p("b_gpu.ptau")).args([
+        BEACON,
+        "10",
+        "-n",
+        "final",
+        "--backend",
+        "gpu",
+    ]));
+    run_ok(
+        snarkjs()
+            .args(["powersoftau", "beacon"])
+            .arg(p("p1.ptau"))
+            .arg(p("b_sj.ptau"))
+            .args([BEACON, "10", "-n=final"]),
+    );
+    assert!(
+        std::fs::read(p("b_gpu.ptau")).unwrap() == std::fs::read(p("b_sj.ptau")).unwrap(),
+        "GPU ptau beacon differs from snarkjs's"
+    );
+    run_ok(snarkjs().args(["powersoftau", "verify"]).arg(p("b_gpu.ptau")));
+    run_ok(tauforge().args(["-q", "ptau", "verify"]).arg(p("b_gpu.ptau")).args(["--backend", "gpu"]));
+}
+
+#[test]
+fn unknown_backend_is_a_usage_error() {
+    let dir = tempdir();
+    let out = dir.path().join("z.zkey");
+    let (_, err) = run_fail(
+        tauforge()
+            .args(["zkey", "contribute"])
+            .arg(fixture("circuits/small.r1cs"))
+            .arg(&out)
+            .args(["--backend", "tpu"]),
+    );
+    assert!(err.contains("tpu") && err.contains("possible values"), "{err}");
+    assert!(!out.exists());
+}
