@@ -12,7 +12,7 @@
 //   bit 5  OP_STORE  tbl[slot] = acc, after the addition
 //   bit 6  OP_SETP2  p2 = acc, after the addition (scale_fixed)
 //   bit 7  OP_RESET  acc = identity, last
-//   bits 8..13   idx: table index (scale_fixed) or digit position (scale_each)
+//   bits 8..14   idx: table index (scale_fixed) or digit position (scale_each)
 //   bits 16..20  slot: table slot of OP_STORE
 
 const OP_DBL: u32 = 1u;
@@ -44,7 +44,7 @@ fn op_word(s: u32) -> u32 {
 }
 
 fn op_idx(op: u32) -> u32 {
-    return (op >> 8u) & 63u;
+    return (op >> 8u) & 127u;
 }
 
 fn op_slot(op: u32) -> u32 {

@@ -6,7 +6,10 @@
 // is limited to table indexing and selects.
 
 // Scalar words per point: k1 in words 0..5, k2 in words 5..10. Digit j of a half (4 bits, two's
-// complement) is in bits 4(j mod 8).. of word j/8; bit 31 of the half's last word is its sign.
+// complement) is in bits 4(j mod 8).. of word j/8 of the half; bits 30 and 31 of word 9 are the
+// signs of k1 and k2 (set means negative).
+// The plain layout (powers.wgsl, with the program of `plain_program` in scale.rs, which uses only
+// the first half's digit lookup) is one unsplit scalar of 65 digits in words 0..8, word 9 zero.
 const SCALAR_WORDS: u32 = 10u;
 
 @group(0) @binding(2) var<storage, read> scalars: array<u32>;
@@ -25,7 +28,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let live = i < params.n;
     let src = min(i, params.n - 1u);
     let sb = src * SCALAR_WORDS;
-    let neg1 = (scalars[sb + 4u] >> 31u) == 1u;
+    let neg1 = ((scalars[sb + 9u] >> 30u) & 1u) == 1u;
     let neg2 = (scalars[sb + 9u] >> 31u) == 1u;
     let p = pt_load(src);
     var tbl: array<Point, 9>;

@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod batch_affine;
+pub mod bench;
 pub mod cli;
 pub mod crypto;
 pub mod error;

@@ -216,20 +216,41 @@ fn scale_each_both_groups_both_paths() {
     }
 }
 
+/// Point i times first·step^i, the scalars computed on the GPU; `chunk` forces several chunks (so
+/// the exponent offsets of later chunks are exercised).
+fn scale_powers_case(b: &GpuBackend, group: Group, n: usize, first: Fr, step: Fr, seed: u64) {
+    let s = |i: usize| first * step.pow([i as u64]);
+    let (mut bytes, want) = match group {
+        Group::G1 => {
+            let p = g1_points(n, seed);
+            (g1_bytes(&p), want_g1(&p, s))
+        }
+        Group::G2 => {
+            let p = g2_points(n, seed);
+            (g2_bytes(&p), want_g2(&p, s))
+        }
+    };
+    b.scale_powers(PointChunk { group, bytes: &mut bytes }, &first, &step).unwrap();
+    assert_same(&bytes, &want, group.point_size(), &format!("scale_powers {group:?} {:?}", b.arith()));
+}
+
 #[test]
-fn scale_powers_matches_arkworks() {
+fn scale_powers_computes_the_powers_on_the_gpu() {
     let mut r = rng(9);
-    let (first, step) = (Fr::rand(&mut r), Fr::rand(&mut r));
-    let b = gpu(Arith::U64, None);
-    let n = 100;
-    let p = g1_points(n, 9);
-    let mut bytes = g1_bytes(&p);
-    b.scale_powers(PointChunk { group: Group::G1, bytes: &mut bytes }, &first, &step).unwrap();
-    assert_same(&bytes, &want_g1(&p, |i| first * step.pow([i as u64])), 64, "scale_powers G1");
-    let p = g2_points(n, 10);
-    let mut bytes = g2_bytes(&p);
-    b.scale_powers(PointChunk { group: Group::G2, bytes: &mut bytes }, &first, &step).unwrap();
-    assert_same(&bytes, &want_g2(&p, |i| first * step.pow([i as u64])), 128, "scale_powers G2");
+    for a in PATHS {
+        let b = gpu(a, None);
+        let (first, step) = (Fr::rand(&mut r), Fr::rand(&mut r));
+        scale_powers_case(&b, Group::G1, 100, first, step, 9);
+        scale_powers_case(&b, Group::G2, 40, first, step, 10);
+        // Edge scalars: step 0 (only point 0 survives), 1, −1; first 0 and r − 1.
+        for (f, st) in [(first, Fr::zero()), (first, Fr::ONE), (-Fr::ONE, -Fr::ONE), (Fr::zero(), step)] {
+            scale_powers_case(&b, Group::G1, 20, f, st, 11);
+        }
+    }
+    // Across chunks of 30: later chunks start at exponent 30, 60, ….
+    let b = gpu(Arith::U64, Some(30));
+    scale_powers_case(&b, Group::G1, 100, Fr::rand(&mut r), Fr::rand(&mut r), 12);
+    scale_powers_case(&b, Group::G2, 70, Fr::rand(&mut r), Fr::rand(&mut r), 13);
 }
 
 #[test]

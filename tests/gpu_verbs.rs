@@ -103,3 +103,21 @@ fn unknown_backend_is_a_usage_error() {
     assert!(err.contains("tpu") && err.contains("possible values"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn bench_times_every_op_on_every_backend() {
+    let text = run_ok(tauforge().args(["--json", "bench", "--points", "100,2^7", "--repeat", "1"]));
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let backends: Vec<&str> = j["backends"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
+    assert_eq!(backends.len(), 2, "{backends:?}");
+    assert!(backends[0].starts_with("cpu") && backends[1].starts_with("gpu: "), "{backends:?}");
+    let rows = j["results"].as_array().unwrap();
+    // 2 backends × 2 groups × 4 ops × 2 sizes.
+    assert_eq!(rows.len(), 32);
+    for op in ["scale-fixed", "scale-each", "scale-powers", "msm"] {
+        assert!(rows.iter().any(|r| r["op"] == op && r["group"] == "G2" && r["points"] == 128), "{op}");
+    }
+    assert!(rows.iter().all(|r| r["points_per_second"].as_f64().unwrap() > 0.0));
+    let (_, err) = run_fail(tauforge().args(["bench", "--points", "3^4"]));
+    assert!(err.contains("powers of 2"), "{err}");
+}

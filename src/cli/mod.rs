@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the verbs, which only call the library.
 
 pub mod backend;
+pub mod bench;
 pub mod demo;
 pub mod output;
 pub mod ptau;
@@ -34,6 +35,8 @@ pub enum Command {
     Zkey(zkey::ZkeyCommand),
     /// Run a complete local ceremony on a bundled circuit, with a timing table.
     Demo(demo::DemoArgs),
+    /// Measure the throughput of every backend operation on every backend present.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Ptau(c) => ptau::run(c, &out),
         Command::Zkey(c) => zkey::run(c, &out),
         Command::Demo(a) => demo::run(a, &out),
+        Command::Bench(a) => bench::run(a, &out),
     };
     match result {
         Ok(code) => code,

@@ -58,17 +58,29 @@ pub(crate) struct Slot {
     pub scalars: Option<wgpu::Buffer>,
     /// All of the above, bound.
     pub bind_group: wgpu::BindGroup,
+    /// The powers kernel's uniforms and bindings (its output is `scalars`), when it runs.
+    pub powers: Option<PowersSlot>,
+}
+
+/// The buffers of the powers kernel in one chunk.
+pub(crate) struct PowersSlot {
+    /// Its uniform parameters.
+    pub params: wgpu::Buffer,
+    /// `scalars` and `params`, bound for it.
+    pub bind_group: wgpu::BindGroup,
 }
 
 impl Slot {
     /// Buffers for up to `points_bytes` of points, `params_bytes` of uniforms and, if nonzero,
-    /// `scalar_bytes` of per-point scalars, bound for `pipeline`.
+    /// `scalar_bytes` of per-point scalars, bound for `pipeline`; with `powers`, also the uniforms
+    /// of that pipeline (which writes the scalars).
     pub fn new(
         ctx: &GpuContext,
         pipeline: &wgpu::ComputePipeline,
         points_bytes: u64,
         params_bytes: u64,
         scalar_bytes: u64,
+        powers: Option<(&wgpu::ComputePipeline, u64)>,
     ) -> Slot {
         let dev = &ctx.device;
         let buf = |label: &str, size: u64, usage: wgpu::BufferUsages| {
@@ -91,7 +103,22 @@ impl Slot {
             layout: &pipeline.get_bind_group_layout(0),
             entries: &entries,
         });
-        Slot { points, staging, params, scalars, bind_group }
+        let powers = match (powers, &scalars) {
+            (Some((pp, bytes)), Some(sc)) => {
+                let params = buf("powers params", bytes, U::UNIFORM | U::COPY_DST);
+                let bind_group = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("powers"),
+                    layout: &pp.get_bind_group_layout(0),
+                    entries: &[
+                        wgpu::BindGroupEntry { binding: 0, resource: sc.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 1, resource: params.as_entire_binding() },
+                    ],
+                });
+                Some(PowersSlot { params, bind_group })
+            }
+            _ => None,
+        };
+        Slot { points, staging, params, scalars, bind_group, powers }
     }
 }
 

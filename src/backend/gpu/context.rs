@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use ark_bn254::{Fq, Fq2};
+use ark_bn254::{Fq, Fq2, Fr};
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::SWCurveConfig;
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::{BigInteger, PrimeField};
 
 use super::Arith;
 use crate::backend::Group;
@@ -22,6 +22,8 @@ pub(crate) enum Kernel {
     ScaleFixed,
     /// Point i times scalar i (per-point GLV halves, fixed windows).
     ScaleEach,
+    /// The scalars first·step^i in Fr, written in `ScaleEach`'s plain layout.
+    Powers,
 }
 
 /// The process-wide GPU context.
@@ -176,6 +178,11 @@ pub(crate) fn shader_source(kernel: Kernel, group: Group, arith: Arith) -> Strin
     let main = match kernel {
         Kernel::ScaleFixed => include_str!("../../../shaders/scale_fixed.wgsl"),
         Kernel::ScaleEach => include_str!("../../../shaders/scale_each.wgsl"),
+        Kernel::Powers => {
+            // Fr arithmetic: fp.wgsl with the scalar field's constants.
+            let pow = include_str!("../../../shaders/powers.wgsl");
+            return [field_prelude::<Fr>("scalar field Fr").as_str(), mac, fp, pow].join("\n");
+        }
     };
     [prelude().as_str(), mac, fp, &curve_field, curve, ops, main].join("\n")
 }
@@ -195,9 +202,9 @@ fn wgsl_const(name: &str, limbs: &[u64; 4]) -> String {
     format!("const {name}: Fp = Fp(vec4<u32>({}), vec4<u32>({}));\n", w[..4].join(", "), w[4..].join(", "))
 }
 
-/// Constants computed from arkworks so the shaders cannot disagree with the CPU.
-fn prelude() -> String {
-    let p = Fq::MODULUS.0;
+/// fp.wgsl's constants (FP_P, FP_NP0, FP_PM2, FP_ONE) for the prime field `F`, and WG_SIZE.
+fn field_prelude<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(what: &str) -> String {
+    let p = F::MODULUS.0;
     // -p^-1 mod 2^32 by Newton's iteration.
     let p0 = p[0] as u32;
     let mut inv = 1u32;
@@ -205,17 +212,30 @@ fn prelude() -> String {
         inv = inv.wrapping_mul(2u32.wrapping_sub(p0.wrapping_mul(inv)));
     }
     let np0 = inv.wrapping_neg();
-    let mut pm2 = Fq::MODULUS;
+    let mut pm2 = F::MODULUS;
     pm2.sub_with_borrow(&2u64.into());
-    let one = Fq::ONE.0 .0;
-    let beta = <ark_bn254::g1::Config as GLVConfig>::ENDO_COEFFS[0].0 .0;
-    let b3: Fq2 = ark_bn254::g2::Config::COEFF_B * Fq2::from(3u64);
-    let mut s = String::from("// Generated prelude (src/backend/gpu/context.rs).\n");
+    let one = mont_one::<F>();
+    let mut s = format!("// Generated prelude (src/backend/gpu/context.rs): {what}.\n");
     s += &format!("const WG_SIZE: u32 = {WG_SIZE}u;\n");
     s += &format!("const FP_NP0: u32 = 0x{np0:08x}u;\n");
     s += &wgsl_const("FP_P", &p);
     s += &wgsl_const("FP_PM2", &pm2.0);
     s += &wgsl_const("FP_ONE", &one);
+    s
+}
+
+/// R mod p (the Montgomery form of 1) as limbs: 2^256 mod p.
+fn mont_one<F: PrimeField<BigInt = ark_ff::BigInt<4>>>() -> [u64; 4] {
+    // 2^256 mod p = (2^128 mod p)^2, computed in the field from canonical values.
+    let two128 = F::from(2u64).pow([128u64]);
+    (two128 * two128).into_bigint().0
+}
+
+/// Constants computed from arkworks so the shaders cannot disagree with the CPU.
+fn prelude() -> String {
+    let beta = <ark_bn254::g1::Config as GLVConfig>::ENDO_COEFFS[0].0 .0;
+    let b3: Fq2 = ark_bn254::g2::Config::COEFF_B * Fq2::from(3u64);
+    let mut s = field_prelude::<Fq>("base field Fp");
     s += &wgsl_const("FP_BETA", &beta);
     s += &wgsl_const("G2_B3_C0", &b3.c0.0 .0);
     s += &wgsl_const("G2_B3_C1", &b3.c1.0 .0);
@@ -225,6 +245,7 @@ fn prelude() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::Field;
 
     #[test]
     fn prelude_constants() {
@@ -232,6 +253,10 @@ mod tests {
         // -p^-1 mod 2^32 from the reference tables.
         assert!(s.contains("const FP_NP0: u32 = 0xe4866389u;"), "{s}");
         assert!(s.contains("const FP_P: Fp = Fp(vec4<u32>(0xd87cfd47u, 0x3c208c16u"), "{s}");
+        assert_eq!(mont_one::<Fq>(), Fq::ONE.0 .0);
+        assert_eq!(mont_one::<Fr>(), Fr::ONE.0 .0);
+        let r = field_prelude::<Fr>("Fr");
+        assert!(r.contains("const FP_P: Fp = Fp(vec4<u32>(0xf0000001u, 0x43e1f593u"), "{r}");
     }
 
     /// Parses and validates every kernel with naga, without a device: the 64-bit path with the
@@ -239,7 +264,7 @@ mod tests {
     #[test]
     fn every_kernel_validates() {
         use wgpu::naga::valid::{Capabilities, ValidationFlags, Validator};
-        for k in [Kernel::ScaleFixed, Kernel::ScaleEach] {
+        for k in [Kernel::ScaleFixed, Kernel::ScaleEach, Kernel::Powers] {
             for g in [Group::G1, Group::G2] {
                 for a in [Arith::U64, Arith::U32] {
                     let src = shader_source(k, g, a);

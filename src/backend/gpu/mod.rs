@@ -9,7 +9,7 @@ mod scale;
 
 use ark_bn254::Fr;
 
-use super::cpu::{powers, CpuBackend};
+use super::cpu::CpuBackend;
 use super::{Backend, Group, PointChunk, Projective};
 use crate::error::{Error, Result};
 
@@ -139,12 +139,13 @@ impl Backend for GpuBackend {
             .map_err(|m| self.fail(OP, m))
     }
 
-    /// Computes first·step^i on the CPU (one multiplication per point) and runs `scale_each`;
-    /// generating the powers on the GPU is left for later.
+    /// The scalars first·step^i are computed on the GPU, each thread its own (shaders/powers.wgsl).
     fn scale_powers(&self, points: PointChunk, first: &Fr, step: &Fr) -> Result<()> {
-        let n = self.count("scale_powers", &points)?;
-        let scalars = powers(*first, *step, n);
-        self.scale_each(points, &scalars)
+        const OP: &str = "scale_powers";
+        self.count(OP, &points)?;
+        let job = scale::Job::Powers { first: *first, step: *step };
+        scale::run(self.ctx, self.arith, points.group, points.bytes, job, self.max_chunk_points)
+            .map_err(|m| self.fail(OP, m))
     }
 
     fn scale_each(&self, points: PointChunk, scalars: &[Fr]) -> Result<()> {

@@ -4,7 +4,7 @@
 
 use ark_bn254::Fr;
 use ark_ec::scalar_mul::glv::GLVConfig;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, PrimeField, Zero};
 use rayon::prelude::*;
 
 use super::buffers::{chunk_points, finish_readback, grid, ranges, request_readback, Slot};
@@ -16,6 +16,8 @@ use crate::backend::Group;
 const WINDOW: usize = 5;
 /// Signed 4-bit digits per GLV half in `scale_each` (128 bits and a final carry).
 const EACH_DIGITS: usize = 33;
+/// Signed 4-bit digits of an unsplit scalar in the plain layout (256 bits and a final carry).
+const PLAIN_DIGITS: usize = 65;
 /// u32 words per point of `scale_each`'s scalar buffer: 5 per GLV half (shaders/scale_each.wgsl).
 pub(crate) const SCALAR_WORDS: usize = 10;
 /// The most ops a program may have (the uniform block's capacity).
@@ -43,7 +45,7 @@ pub(crate) mod op {
     pub const RESET: u32 = 128;
     /// The table (scale_fixed) or window (scale_each) index field.
     pub fn idx(i: u32) -> u32 {
-        (i & 63) << 8
+        (i & 127) << 8
     }
     /// The table slot field of STORE.
     pub fn slot(j: u32) -> u32 {
@@ -135,10 +137,29 @@ pub(crate) fn each_program() -> Program {
     Program { ops }
 }
 
-/// A GLV half as `scale_each` reads it: the magnitude (< 2^128) recoded into 33 signed 4-bit digits
-/// in [−8, 7] (two's complement nibbles, least significant first), the sign in bit 31 of the last
-/// word.
-fn half_words(positive: bool, v: Fr) -> Result<[u32; 5], String> {
+/// `scale_each`'s program for the plain layout of powers.wgsl (one unsplit scalar of 65 digits,
+/// read through the first half's lookup): T = (O, P, …, 8P), then per digit position, most
+/// significant first, four doublings and one addition of ±T[|d|].
+pub(crate) fn plain_program() -> Program {
+    let mut ops: Vec<u32> = (2..=8).map(|j| op::ADD | op::SRC | op::STORE | op::slot(j)).collect();
+    if let Some(last) = ops.last_mut() {
+        *last |= op::RESET;
+    }
+    let top = PLAIN_DIGITS as u32 - 1;
+    for w in (0..=top).rev() {
+        if w < top {
+            ops.extend([op::DBL; 3]);
+            ops.push(op::DBL | op::ADD | op::idx(w));
+        } else {
+            ops.push(op::ADD | op::idx(w));
+        }
+    }
+    Program { ops }
+}
+
+/// A GLV half's magnitude (< 2^128) as `scale_each` reads it: 33 signed 4-bit digits in [−8, 7]
+/// (two's complement nibbles, least significant first).
+fn half_words(v: Fr) -> Result<[u32; 5], String> {
     let l = v.into_bigint().0;
     if l[2] != 0 || l[3] != 0 {
         return Err("GLV half exceeds 128 bits".into());
@@ -152,9 +173,6 @@ fn half_words(positive: bool, v: Fr) -> Result<[u32; 5], String> {
         carry = c;
         w[j / 8] |= ((d as u32) & 15) << (4 * (j % 8));
     }
-    if !positive && mag != 0 {
-        w[4] |= 1 << 31;
-    }
     Ok(w)
 }
 
@@ -166,8 +184,10 @@ pub(crate) fn each_scalars(group: Group, scalars: &[Fr]) -> Result<Vec<u32>, Str
             Group::G2 => glv_split::<ark_bn254::g2::Config>(*k)?,
         };
         let mut w = [0u32; SCALAR_WORDS];
-        w[0..5].copy_from_slice(&half_words(s1, k1)?);
-        w[5..10].copy_from_slice(&half_words(s2, k2)?);
+        w[0..5].copy_from_slice(&half_words(k1)?);
+        w[5..10].copy_from_slice(&half_words(k2)?);
+        // The signs (set = negative) in the top bits of the last word, above k2's last digit.
+        w[9] |= u32::from(!s1 && !k1.is_zero()) << 30 | u32::from(!s2 && !k2.is_zero()) << 31;
         Ok(w)
     };
     let enc: Vec<[u32; SCALAR_WORDS]> = scalars.par_iter().map(enc).collect::<Result<_, _>>()?;
@@ -180,6 +200,31 @@ pub(crate) enum Job<'a> {
     Fixed(&'a Program),
     /// Point i times the scalar encoded at `[i * SCALAR_WORDS..]` ([`each_scalars`]).
     Each(&'a [u32]),
+    /// Point i times first·step^i, the scalars computed on the GPU (shaders/powers.wgsl).
+    Powers {
+        /// The scalar of point 0.
+        first: Fr,
+        /// The ratio of consecutive scalars.
+        step: Fr,
+    },
+}
+
+/// Bytes of powers.wgsl's uniform block: n, offset, 2 words, first and step (Montgomery limbs).
+const POW_PARAMS_BYTES: usize = 16 + 2 * 32;
+
+/// powers.wgsl's uniform block for the chunk of `len` scalars starting at exponent `offset`.
+fn pow_params(len: usize, offset: usize, first: &Fr, step: &Fr) -> Result<[u32; POW_PARAMS_BYTES / 4], String> {
+    let offset = u32::try_from(offset).map_err(|_| format!("exponent offset {offset} exceeds 32 bits"))?;
+    let mut w = [0u32; POW_PARAMS_BYTES / 4];
+    w[0] = len as u32;
+    w[1] = offset;
+    for (k, v) in [first, step].into_iter().enumerate() {
+        for (j, l) in v.0 .0.iter().enumerate() {
+            w[4 + 8 * k + 2 * j] = *l as u32;
+            w[4 + 8 * k + 2 * j + 1] = (*l >> 32) as u32;
+        }
+    }
+    Ok(w)
 }
 
 /// Runs `job` on the LEM points in `bytes` (a whole number of `group` points), in place, in chunks
@@ -207,15 +252,30 @@ pub(crate) fn run(
             each = each_program();
             (Kernel::ScaleEach, SCALAR_WORDS * 4, &each)
         }
+        Job::Powers { .. } => {
+            each = plain_program();
+            (Kernel::ScaleEach, SCALAR_WORDS * 4, &each)
+        }
     };
     let pipeline = ctx.pipeline(kernel, group, arith)?;
+    let powers = match job {
+        Job::Powers { .. } => Some(ctx.pipeline(Kernel::Powers, Group::G1, arith)?),
+        _ => None,
+    };
     let chunk = chunk_points(&ctx.limits, &[size as u64, scalar_size as u64], forced).min(n);
     let nslots = if chunk < n { 2 } else { 1 };
     let max_dim = ctx.limits.max_compute_workgroups_per_dimension;
     ctx.scoped(|| {
         let slots: Vec<Slot> = (0..nslots)
             .map(|_| {
-                Slot::new(ctx, &pipeline, (chunk * size) as u64, PARAMS_BYTES as u64, (chunk * scalar_size) as u64)
+                Slot::new(
+                    ctx,
+                    &pipeline,
+                    (chunk * size) as u64,
+                    PARAMS_BYTES as u64,
+                    (chunk * scalar_size) as u64,
+                    powers.as_ref().map(|p| (p, POW_PARAMS_BYTES as u64)),
+                )
             })
             .collect();
         let mut params = vec![0u32; PARAMS_BYTES / 4];
@@ -235,10 +295,20 @@ pub(crate) fn run(
                 let words = &s[r.start * SCALAR_WORDS..r.end * SCALAR_WORDS];
                 ctx.queue.write_buffer(buf, 0, bytemuck::cast_slice(words));
             }
+            if let (Job::Powers { first, step }, Some(pw)) = (&job, &slot.powers) {
+                ctx.queue.write_buffer(&pw.params, 0, bytemuck::cast_slice(&pow_params(len, r.start, first, step)?));
+            }
             let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("scale") });
             {
                 let mut pass =
                     enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+                if let (Some(pp), Some(pw)) = (&powers, &slot.powers) {
+                    // The scalars first, into the buffer the scaling dispatch reads.
+                    pass.set_pipeline(pp);
+                    pass.set_bind_group(0, &pw.bind_group, &[]);
+                    let (x, y) = grid((len as u32).div_ceil(WG_SIZE), max_dim);
+                    pass.dispatch_workgroups(x, y, 1);
+                }
                 pass.set_pipeline(&pipeline);
                 pass.set_bind_group(0, &slot.bind_group, &[]);
                 let (x, y) = grid((len as u32).div_ceil(WG_SIZE), max_dim);
@@ -278,7 +348,7 @@ mod tests {
         }
         let (mut acc, mut p2) = (p, p);
         for &o in &prog.ops {
-            let idx = (o >> 8) & 63;
+            let idx = (o >> 8) & 127;
             if o & op::DBL != 0 {
                 acc.double_in_place();
             }
@@ -343,6 +413,28 @@ mod tests {
     }
 
     #[test]
+    fn plain_program_computes_the_scalar() {
+        let prog = plain_program();
+        assert!(prog.ops.len() <= MAX_OPS);
+        for k in scalars() {
+            // The recoding powers.wgsl does, on the CPU: 64 nibbles and a carry, signed.
+            let v = k.into_bigint().0;
+            let mut ds = Vec::new();
+            let mut carry = 0i32;
+            for j in 0..PLAIN_DIGITS {
+                let nib = if j < 64 { ((v[j / 16] >> (4 * (j % 16))) & 15) as i32 } else { 0 } + carry;
+                carry = i32::from(nib >= 8);
+                ds.push(if nib >= 8 { nib - 16 } else { nib });
+            }
+            let digit = |half: u32, j: u32| {
+                assert_eq!(half, 0, "the plain program reads only the first half");
+                ds[j as usize]
+            };
+            assert_eq!(replay(&prog, lambda(Group::G1), Fr::one(), digit), k);
+        }
+    }
+
+    #[test]
     fn each_program_and_scalars_compute_the_scalar() {
         let prog = each_program();
         assert!(prog.ops.len() <= MAX_OPS);
@@ -354,7 +446,7 @@ mod tests {
                     let base = 5 * half as usize;
                     let d = (((w[base + (j as usize >> 3)] >> ((j & 7) * 4)) & 15) as i32) << 28 >> 28;
                     assert!((-8..8).contains(&d));
-                    let neg = (w[base + 4] >> 31) == 1;
+                    let neg = (w[9] >> (30 + half)) & 1 == 1;
                     if neg {
                         -d
                     } else {
