@@ -18,6 +18,7 @@ use crate::phase2::contribute::{contribute, contribution_hash, Source};
 use crate::phase2::export::export_vkey;
 use crate::phase2::new::zkey_new;
 use crate::phase2::verify::verify_from_r1cs;
+use crate::phase2::verify_step::verify_step;
 use crate::Error;
 
 /// Phase-2 verbs.
@@ -72,6 +73,17 @@ pub enum ZkeyCommand {
         ptau: PathBuf,
         /// The zkey to verify.
         zkey: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Check that a zkey is the previous one plus exactly one valid contribution (no r1cs or ptau
+    /// needed): what a coordinator runs on every upload.
+    #[command(name = "verify-step")]
+    VerifyStep {
+        /// The zkey the contribution must build on.
+        previous: PathBuf,
+        /// The uploaded zkey.
+        next: PathBuf,
         #[command(flatten)]
         backend: BackendArgs,
     },
@@ -166,6 +178,27 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
                         "backend": rep.backend,
                         "seconds": rep.seconds,
                     }));
+                    Ok(EXIT_OK)
+                }
+                Err(Error::Invalid(msg)) => {
+                    eprintln!("tauforge: INVALID: {msg}");
+                    out.summary(json!({"valid": false, "reason": msg}));
+                    Ok(EXIT_INVALID)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        ZkeyCommand::VerifyStep { previous, next, backend } => {
+            let be = backend.build(out)?;
+            match verify_step(&previous, &next, be.as_ref()) {
+                Ok(rep) => {
+                    let c = &rep.contribution;
+                    out.line(hash_block(
+                        &format!("contribution #{} {}:", c.index, c.name.as_deref().unwrap_or("")),
+                        &c.hash_bytes,
+                    ));
+                    out.line(format!("Step Ok! (contribution #{} on top of #{})", c.index, rep.previous_contributions));
+                    out.summary(json!({"valid": true, "step": rep}));
                     Ok(EXIT_OK)
                 }
                 Err(Error::Invalid(msg)) => {

@@ -5,3 +5,4 @@ pub mod cshash;
 pub mod export;
 pub mod new;
 pub mod verify;
+pub mod verify_step;

@@ -1,0 +1,187 @@
+//! `zkey verify-step <previous> <next>`: is `next` exactly `previous` plus one contribution?
+//!
+//! What a coordinator checks on every upload, without the r1cs or the ptau: the fixed sections are
+//! unchanged, the old contribution records are a prefix of the new ones and exactly one record was
+//! added (a normal contribution or a beacon), the new record chains from the previous transcript
+//! and proves knowledge of its δ, and the L and H sections are the previous ones scaled by one
+//! common factor — the one the new δ implies (random linear combinations, one pairing check).
+
+use std::path::Path;
+use std::time::Instant;
+
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+
+use super::contribute::check_g1_points;
+use super::verify::{verify_chain, ContributionInfo};
+use crate::backend::{Backend, Group, Projective};
+use crate::crypto::pairing::same_ratio;
+use crate::error::{Error, Result};
+use crate::format::zkey::{section as zs, Contribution, Zkey};
+use crate::progress;
+
+/// What an accepted step adds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepReport {
+    /// The circuit hash, hex.
+    pub circuit_hash: String,
+    /// The contributions in `previous`.
+    pub previous_contributions: usize,
+    /// The new contribution.
+    pub contribution: ContributionInfo,
+    /// Seconds in all.
+    pub seconds: f64,
+    /// The backend used.
+    pub backend: String,
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::Invalid(msg.into())
+}
+
+fn record_bytes(c: &Contribution) -> Vec<u8> {
+    let mut b = Vec::new();
+    c.write(&mut b);
+    b
+}
+
+fn same_records(a: &[Contribution], b: &[Contribution]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| record_bytes(x) == record_bytes(y))
+}
+
+/// Why `next`'s records are not `prev`'s plus one, if they are not.
+fn step_shape(prev: &[Contribution], next: &[Contribution]) -> Option<String> {
+    let (p, n) = (prev.len(), next.len());
+    if n > 0 && same_records(&next[..n - 1], prev) {
+        return None;
+    }
+    if n > p + 1 && same_records(&next[..p], prev) {
+        return Some(format!("{} new contributions (expected exactly one)", n - p));
+    }
+    if n == p && same_records(next, prev) {
+        return Some("no new contribution (the contribution records are unchanged)".into());
+    }
+    if n < p && same_records(next, &prev[..n]) {
+        return Some(format!(
+            "the next zkey is older than the previous one: its {n} contribution(s) are a prefix of the previous zkey's {p}"
+        ));
+    }
+    // Built on an ancestor of `previous`: its records minus the new one are a proper prefix.
+    let parent = &next[..n.saturating_sub(1)];
+    if parent.len() < p && same_records(parent, &prev[..parent.len()]) {
+        if parent.is_empty() {
+            return Some(format!(
+                "chained from the initial zkey (contribution 0), not from the previous zkey with {p} contribution(s)"
+            ));
+        }
+        return Some(format!(
+            "stale parent: built on the zkey after contribution #{}, not on the previous zkey (after #{p})",
+            parent.len()
+        ));
+    }
+    let diverge = prev.iter().zip(next).position(|(a, b)| record_bytes(a) != record_bytes(b)).unwrap_or(p.min(n));
+    Some(format!("not built on the previous zkey: contribution record #{} differs (a fork of the chain)", diverge + 1))
+}
+
+fn g1_of(p: Projective) -> Result<G1Affine> {
+    match p {
+        Projective::G1(p) => Ok(p.into_affine()),
+        Projective::G2(_) => Err(invalid("internal: backend returned a G2 point for a G1 MSM")),
+    }
+}
+
+/// Σ r_i·points_i over L then H, with `r` covering both sections.
+fn combine(backend: &dyn Backend, l: &[u8], h: &[u8], r: &[Fr]) -> Result<G1Affine> {
+    let nl = l.len() / 64;
+    let a = g1_of(backend.msm(l, Group::G1, &r[..nl])?)?;
+    let b = g1_of(backend.msm(h, Group::G1, &r[nl..])?)?;
+    Ok((G1Projective::from(a) + b).into_affine())
+}
+
+/// Checks that `next` is `prev` plus exactly one valid contribution.
+pub fn verify_step_keys(prev: &Zkey, next: &Zkey, backend: &dyn Backend) -> Result<ContributionInfo> {
+    let (ph, nh) = (&prev.header, &next.header);
+    if (ph.n_vars, ph.n_public, ph.domain_size) != (nh.n_vars, nh.n_public, nh.domain_size) {
+        return Err(invalid(format!(
+            "different circuit: the previous zkey has {} wires, {} public, domain {}; the next has {}, {}, {}",
+            ph.n_vars, ph.n_public, ph.domain_size, nh.n_vars, nh.n_public, nh.domain_size
+        )));
+    }
+    if prev.mpc.cs_hash != next.mpc.cs_hash {
+        return Err(invalid("different circuit: the circuit hashes differ"));
+    }
+    for (what, a, b) in [("alpha1", ph.alpha1, nh.alpha1), ("beta1", ph.beta1, nh.beta1)] {
+        if a != b {
+            return Err(invalid(format!("{what} (section 2) changed")));
+        }
+    }
+    if ph.beta2 != nh.beta2 {
+        return Err(invalid("beta2 (section 2) changed"));
+    }
+    if ph.gamma2 != nh.gamma2 {
+        return Err(invalid("gamma2 (section 2) changed"));
+    }
+    for (id, name) in [(zs::IC, "IC"), (zs::COEFFS, "coefficients"), (zs::A, "A"), (zs::B1, "B1"), (zs::B2, "B2")] {
+        if prev.file.read_section(id)? != next.file.read_section(id)? {
+            return Err(invalid(format!("{name} section (section {id}) differs from the previous zkey's")));
+        }
+    }
+    if let Some(why) = step_shape(&prev.mpc.contributions, &next.mpc.contributions) {
+        return Err(invalid(why));
+    }
+    // The whole chain of records (transcripts, proofs of knowledge, beacons): cheap, and it
+    // recomputes the new record's transcript from everything before it.
+    let (delta_prev, _) = verify_chain(&prev.mpc)?;
+    let (delta_next, mut infos) = verify_chain(&next.mpc)?;
+    if ph.delta1 != delta_prev {
+        return Err(invalid("the previous zkey's delta1 does not match its last contribution"));
+    }
+    if nh.delta1 != delta_next {
+        return Err(invalid("delta1 does not match the new contribution's deltaAfter"));
+    }
+    if !same_ratio(&G1Affine::generator(), &delta_next, &ark_bn254::G2Affine::generator(), &nh.delta2) {
+        return Err(invalid("delta2 is not consistent with delta1"));
+    }
+
+    // L and H: with random r, e(Σ r·prev, δ_prev) = e(Σ r·next, δ_next).
+    let (lp, hp) = (prev.file.read_section(zs::C)?, prev.file.read_section(zs::H)?);
+    let (ln, hn) = (next.file.read_section(zs::C)?, next.file.read_section(zs::H)?);
+    for (bytes, file, id) in
+        [(&lp, &prev.file, zs::C), (&hp, &prev.file, zs::H), (&ln, &next.file, zs::C), (&hn, &next.file, zs::H)]
+    {
+        check_g1_points(bytes, file, id)?;
+    }
+    if lp.len() != ln.len() || hp.len() != hn.len() {
+        return Err(invalid("the L or H section changed size"));
+    }
+    let mut rng = crate::crypto::entropy::random_rng(&[])?;
+    // 64-bit coefficients: a section not scaled by the common factor passes with probability
+    // at most 2^-64 (Schwartz–Zippel over the coefficients), enough for a per-upload check.
+    let r: Vec<Fr> = (0..(ln.len() + hn.len()) / 64).map(|_| Fr::from(rng.next_u64())).collect();
+    let a = combine(backend, &lp, &hp, &r)?;
+    let b = combine(backend, &ln, &hn, &r)?;
+    if a.is_zero() != b.is_zero() || (!a.is_zero() && !same_ratio(&a, &b, &nh.delta2, &ph.delta2)) {
+        return Err(invalid(
+            "L or H section (sections 8, 9) is not the previous one scaled by the new contribution's delta",
+        ));
+    }
+    infos.pop().ok_or_else(|| invalid("no new contribution"))
+}
+
+/// `zkey verify-step <previous.zkey> <next.zkey>`.
+pub fn verify_step(prev_path: &Path, next_path: &Path, backend: &dyn Backend) -> Result<StepReport> {
+    let t0 = Instant::now();
+    let pb = progress::bar(2, "verifying the step");
+    let prev = Zkey::open(prev_path)?;
+    let next = Zkey::open(next_path)?;
+    pb.inc(1);
+    let contribution = verify_step_keys(&prev, &next, backend)?;
+    pb.finish_and_clear();
+    Ok(StepReport {
+        circuit_hash: hex::encode(next.mpc.cs_hash),
+        previous_contributions: prev.mpc.contributions.len(),
+        contribution,
+        seconds: t0.elapsed().as_secs_f64(),
+        backend: backend.name(),
+    })
+}
