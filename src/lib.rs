@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod batch_affine;
 pub mod bench;
+pub mod chain;
 pub mod cli;
 pub mod crypto;
 pub mod error;

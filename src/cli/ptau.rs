@@ -19,6 +19,7 @@ use crate::phase1::hashes::first_challenge_hash;
 use crate::phase1::new::ptau_new;
 use crate::phase1::prepare::prepare_phase2;
 use crate::phase1::verify::verify_ptau;
+use crate::phase1::verify_step::verify_ptau_step;
 
 /// Phase-1 verbs.
 #[derive(Debug, Subcommand)]
@@ -78,6 +79,17 @@ pub enum PtauCommand {
     Verify {
         /// The ptau.
         ptau: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Check that a ptau is the previous one plus exactly one valid contribution: what a
+    /// coordinator runs on every upload.
+    #[command(name = "verify-step")]
+    VerifyStep {
+        /// The ptau the contribution must build on.
+        previous: PathBuf,
+        /// The uploaded ptau.
+        next: PathBuf,
         #[command(flatten)]
         backend: BackendArgs,
     },
@@ -202,6 +214,25 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                         "next_challenge": hex::encode(rep.next_challenge),
                         "contributions": rep.contributions, "seconds": rep.seconds,
                     }));
+                    Ok(EXIT_OK)
+                }
+                Err(crate::Error::Invalid(msg)) => {
+                    eprintln!("tauforge: INVALID: {msg}");
+                    out.summary(json!({"valid": false, "reason": msg}));
+                    Ok(EXIT_INVALID)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        PtauCommand::VerifyStep { previous, next, backend } => {
+            let be = backend.build(out)?;
+            match verify_ptau_step(&previous, &next, be.as_ref()) {
+                Ok(rep) => {
+                    let c = &rep.contribution;
+                    out.line(format!("contribution #{} {}:", c.index, c.name.as_deref().unwrap_or("")));
+                    out.line(hash_block("Response Hash:", &c.response_bytes));
+                    out.line(format!("Step Ok! (contribution #{} on top of #{})", c.index, rep.previous_contributions));
+                    out.summary(json!({"valid": true, "step": rep}));
                     Ok(EXIT_OK)
                 }
                 Err(crate::Error::Invalid(msg)) => {

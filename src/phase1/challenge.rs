@@ -52,28 +52,42 @@ pub fn response_len(power: u32) -> u64 {
     64 + (2 * n - 1) * 32 + n * 64 + 2 * n * 32 + 64 + 768
 }
 
-fn bad(at: &Location, i: usize, fault: PointFault) -> Error {
-    Error::BadPoint { at: at.index(i as u64), fault }
+/// The name of the part of a challenge or response that holds the points of ptau section `sec`.
+fn part_name(sec: u32) -> &'static str {
+    match sec {
+        section::TAU_G1 => "tauG1",
+        section::TAU_G2 => "tauG2",
+        section::ALPHA_TAU_G1 => "alphaTauG1",
+        section::BETA_TAU_G1 => "betaTauG1",
+        _ => "betaG2",
+    }
 }
 
-/// Decodes points of `group` with `decode`, checking G2 points in the subgroup, into LEM bytes.
+/// Point `i` of a part of a challenge or response file (which has no sections) is bad.
+fn bad(at: &Location, part: &str, i: usize, fault: PointFault) -> Error {
+    Error::malformed(at.index(i as u64), format!("{part}: {fault}"))
+}
+
+/// Decodes the points of part `part` with `decode`, checking G2 points in the subgroup, into LEM
+/// bytes.
 fn to_lem(
     raw: &[u8],
     group: Group,
     size: usize,
     at: &Location,
+    part: &str,
     decode: fn(&[u8], Group) -> Result<Lem, PointFault>,
 ) -> Result<Vec<u8>> {
     let pts = raw
         .par_chunks(size)
         .enumerate()
-        .map(|(i, b)| decode(b, group).map_err(|f| bad(at, i, f)))
+        .map(|(i, b)| decode(b, group).map_err(|f| bad(at, part, i, f)))
         .collect::<Result<Vec<Lem>>>()?;
     if group == Group::G2 {
         let g2: Vec<G2Affine> =
             pts.iter().map(|p| if let Lem::G2(q) = p { *q } else { G2Affine::identity() }).collect();
         if let Some(i) = g2_in_subgroup_many(&g2).iter().position(|ok| !ok) {
-            return Err(bad(at, i, PointFault::NotInSubgroup));
+            return Err(bad(at, part, i, PointFault::NotInSubgroup));
         }
     }
     Ok(pts.par_iter().flat_map_iter(|p| p.lem()).collect())
@@ -168,10 +182,10 @@ pub fn challenge_contribute(
     let mut pos = 64usize;
     let tau = *secrets.tau;
     let firsts = [Fr::one(), Fr::one(), *secrets.alpha, *secrets.beta, *secrets.beta];
-    for ((_, group, n), first) in layout(power).into_iter().zip(firsts) {
+    for ((sec, group, n), first) in layout(power).into_iter().zip(firsts) {
         let size = group.point_size();
         let raw = &bytes[pos..pos + n * size];
-        let mut lem = to_lem(raw, group, size, &at.index(pos as u64), from_u)?;
+        let mut lem = to_lem(raw, group, size, &at, part_name(sec), from_u)?;
         let mut t = first;
         for c in lem.chunks_mut(size << 16) {
             let m = c.len() / size;
@@ -232,7 +246,7 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
     hasher.update(&prev);
     let mut pos = 64usize;
     let mut sections = Vec::new();
-    for (_, group, n) in layout(ptau.power) {
+    for (sec, group, n) in layout(ptau.power) {
         let (size, csize) = (group.point_size(), group.point_size() / 2);
         // snarkjs feeds the hasher 2^24 bytes' worth of uncompressed points per update.
         let per = (1usize << 24) / size;
@@ -240,24 +254,28 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
         for c in raw.chunks(per * csize) {
             hasher.update(c);
         }
-        sections.push(to_lem(raw, group, csize, &at.index(pos as u64), from_c)?);
+        sections.push(to_lem(raw, group, csize, &at, part_name(sec), from_c)?);
         pos += n * csize;
     }
     let partial_hash = hasher.to_partial();
     let kb = &bytes[pos..pos + 768];
-    let kat = at.index(pos as u64);
-    let g1 = |o: usize| g1_from_u(&kb[o..o + 64]).map_err(|f| bad(&kat, o, f));
-    let g2 = |o: usize| {
-        let p = g2_from_u_on_curve(&kb[o..o + 128]).map_err(|f| bad(&kat, o, f))?;
+    let bad_key = |what: &str, f: PointFault| Error::malformed(at.clone(), format!("public key {what}: {f}"));
+    let g1 = |o: usize, what: &str| g1_from_u(&kb[o..o + 64]).map_err(|f| bad_key(what, f));
+    let g2 = |o: usize, what: &str| {
+        let p = g2_from_u_on_curve(&kb[o..o + 128]).map_err(|f| bad_key(what, f))?;
         if !g2_in_subgroup_many(&[p])[0] {
-            return Err(bad(&kat, o, PointFault::NotInSubgroup));
+            return Err(bad_key(what, PointFault::NotInSubgroup));
         }
         Ok(p)
     };
-    let part = |k: usize| -> Result<KeyPart> {
-        Ok(KeyPart { g1_s: g1(k * 128)?, g1_sx: g1(k * 128 + 64)?, g2_spx: g2(384 + k * 128)? })
+    let part = |k: usize, name: &str| -> Result<KeyPart> {
+        Ok(KeyPart {
+            g1_s: g1(k * 128, &format!("{name}.g1_s"))?,
+            g1_sx: g1(k * 128 + 64, &format!("{name}.g1_sx"))?,
+            g2_spx: g2(384 + k * 128, &format!("{name}.g2_spx"))?,
+        })
     };
-    let key = PtauKey { tau: part(0)?, alpha: part(1)?, beta: part(2)? };
+    let key = PtauKey { tau: part(0, "tau")?, alpha: part(1, "alpha")?, beta: part(2, "beta")? };
     hasher.update(kb);
     let response_hash = hasher.finalize();
     let mut next = NobleBlake2b::new();

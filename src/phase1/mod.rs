@@ -1,4 +1,5 @@
-//! Phase 1 (powers of tau): new, contribute, beacon.
+//! Phase 1 (powers of tau): new, contribute, beacon, prepare-phase2, verify, verify-step and the
+//! challenge/response files.
 
 pub mod challenge;
 pub mod contribute;
@@ -8,3 +9,4 @@ pub mod lagrange;
 pub mod new;
 pub mod prepare;
 pub mod verify;
+pub mod verify_step;

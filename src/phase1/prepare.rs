@@ -83,6 +83,8 @@ pub fn prepare_phase2(input: &Path, output: &Path, backend: &dyn Backend) -> Res
     let t0 = Instant::now();
     let ptau = Ptau::open(input)?;
     let _ = ptau.contributions()?;
+    // Section 6 (betaG2) is copied as it is: check it like the sections transformed below.
+    g2_points(&ptau, section::BETA_G2, 1)?;
     let p = ptau.power;
     if p >= 28 {
         return Err(Error::Usage("power 28 files need the coset split of snarkjs's lagrangeEvaluations, which tauforge does not implement yet".into()));

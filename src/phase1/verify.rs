@@ -211,6 +211,11 @@ fn check_level(
 pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
     let t0 = Instant::now();
     let ptau = Ptau::open(path)?;
+    verify_opened(&ptau, backend, t0)
+}
+
+/// Every check of `ptau verify` on an opened file.
+pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<PtauReport> {
     let cs = ptau.contributions()?;
     if cs.is_empty() {
         return Err(invalid("this file has no contribution: it cannot be used in production"));
@@ -248,7 +253,7 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
     hasher.update(&response_hash(last)?);
 
     let s2 = ptau.points_raw(section::TAU_G1, 0, 2 * n as u64 - 1)?;
-    check_section(&ptau, section::TAU_G1, &s2, Group::G1)?;
+    check_section(ptau, section::TAU_G1, &s2, Group::G1)?;
     let g1 = G1Affine::generator();
     let g2 = G2Affine::generator();
     if g1_from_lem_unchecked(&s2[..64]).ok() != Some(g1) {
@@ -265,7 +270,7 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
     pb.inc(1);
 
     let s3 = ptau.points_raw(section::TAU_G2, 0, n as u64)?;
-    check_section(&ptau, section::TAU_G2, &s3, Group::G2)?;
+    check_section(ptau, section::TAU_G2, &s3, Group::G2)?;
     if g2_from_lem_on_curve(&s3[..128]).ok() != Some(g2) {
         return Err(invalid("the first point of the tauG2 section (section 3) must be the generator"));
     }
@@ -285,7 +290,7 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
         [(section::ALPHA_TAU_G1, last.alpha_g1, "alphaTauG1"), (section::BETA_TAU_G1, last.beta_g1, "betaTauG1")]
     {
         let s = ptau.points_raw(sec, 0, n as u64)?;
-        check_section(&ptau, sec, &s, Group::G1)?;
+        check_section(ptau, sec, &s, Group::G1)?;
         if g1_from_lem_unchecked(&s[..64]).ok() != Some(first) {
             return Err(invalid(format!(
                 "the first point of the {name} section (section {sec}) does not match the last contribution"
@@ -301,7 +306,7 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
         pb.inc(1);
     }
     let s6 = ptau.points_raw(section::BETA_G2, 0, 1)?;
-    check_section(&ptau, section::BETA_G2, &s6, Group::G2)?;
+    check_section(ptau, section::BETA_G2, &s6, Group::G2)?;
     if g2_from_lem_on_curve(&s6).ok() != Some(last.beta_g2) {
         return Err(invalid("betaG2 (section 6) does not match the last contribution"));
     }
@@ -322,7 +327,7 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
         ];
         for (src, dst, group, top) in pairs {
             let all = ptau.file.read_section(dst)?;
-            check_section(&ptau, dst, &all, group)?;
+            check_section(ptau, dst, &all, group)?;
             let size = group.point_size();
             let src_len = ptau.file.section(src)?.size as usize / size;
             for k in 0..=top {

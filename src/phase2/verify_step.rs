@@ -15,6 +15,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use super::contribute::check_g1_points;
 use super::verify::{verify_chain, ContributionInfo};
 use crate::backend::{Backend, Group, Projective};
+use crate::chain::step_shape;
 use crate::crypto::pairing::same_ratio;
 use crate::error::{Error, Result};
 use crate::format::zkey::{section as zs, Contribution, Zkey};
@@ -43,44 +44,6 @@ fn record_bytes(c: &Contribution) -> Vec<u8> {
     let mut b = Vec::new();
     c.write(&mut b);
     b
-}
-
-fn same_records(a: &[Contribution], b: &[Contribution]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| record_bytes(x) == record_bytes(y))
-}
-
-/// Why `next`'s records are not `prev`'s plus one, if they are not.
-fn step_shape(prev: &[Contribution], next: &[Contribution]) -> Option<String> {
-    let (p, n) = (prev.len(), next.len());
-    if n > 0 && same_records(&next[..n - 1], prev) {
-        return None;
-    }
-    if n > p + 1 && same_records(&next[..p], prev) {
-        return Some(format!("{} new contributions (expected exactly one)", n - p));
-    }
-    if n == p && same_records(next, prev) {
-        return Some("no new contribution (the contribution records are unchanged)".into());
-    }
-    if n < p && same_records(next, &prev[..n]) {
-        return Some(format!(
-            "the next zkey is older than the previous one: its {n} contribution(s) are a prefix of the previous zkey's {p}"
-        ));
-    }
-    // Built on an ancestor of `previous`: its records minus the new one are a proper prefix.
-    let parent = &next[..n.saturating_sub(1)];
-    if parent.len() < p && same_records(parent, &prev[..parent.len()]) {
-        if parent.is_empty() {
-            return Some(format!(
-                "chained from the initial zkey (contribution 0), not from the previous zkey with {p} contribution(s)"
-            ));
-        }
-        return Some(format!(
-            "stale parent: built on the zkey after contribution #{}, not on the previous zkey (after #{p})",
-            parent.len()
-        ));
-    }
-    let diverge = prev.iter().zip(next).position(|(a, b)| record_bytes(a) != record_bytes(b)).unwrap_or(p.min(n));
-    Some(format!("not built on the previous zkey: contribution record #{} differs (a fork of the chain)", diverge + 1))
 }
 
 fn g1_of(p: Projective) -> Result<G1Affine> {
@@ -126,7 +89,7 @@ pub fn verify_step_keys(prev: &Zkey, next: &Zkey, backend: &dyn Backend) -> Resu
             return Err(invalid(format!("{name} section (section {id}) differs from the previous zkey's")));
         }
     }
-    if let Some(why) = step_shape(&prev.mpc.contributions, &next.mpc.contributions) {
+    if let Some(why) = step_shape(&prev.mpc.contributions, &next.mpc.contributions, record_bytes, "zkey") {
         return Err(invalid(why));
     }
     // The whole chain of records (transcripts, proofs of knowledge, beacons): cheap, and it
