@@ -14,5 +14,6 @@ pub mod format;
 pub mod phase1;
 pub mod phase2;
 pub mod progress;
+pub mod transcript;
 
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod demo;
 pub mod output;
 pub mod ptau;
+pub mod transcript;
 pub mod zkey;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,9 @@ pub enum Command {
     /// Phase 2: circuit-specific keys (.zkey).
     #[command(subcommand)]
     Zkey(zkey::ZkeyCommand),
+    /// Whole-ceremony transcripts.
+    #[command(subcommand)]
+    Transcript(transcript::TranscriptCommand),
     /// Run a complete local ceremony on a bundled circuit, with a timing table.
     Demo(demo::DemoArgs),
     /// Measure the throughput of every backend operation on every backend present.
@@ -48,6 +52,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Zkey(c) => zkey::run(c, &out),
         Command::Demo(a) => demo::run(a, &out),
         Command::Bench(a) => bench::run(a, &out),
+        Command::Transcript(c) => transcript::run(c, &out),
     };
     match result {
         Ok(code) => code,

@@ -53,16 +53,9 @@ fn g1_of(p: Projective) -> Result<G1Affine> {
     }
 }
 
-/// Σ r_i·points_i over L then H, with `r` covering both sections.
-fn combine(backend: &dyn Backend, l: &[u8], h: &[u8], r: &[Fr]) -> Result<G1Affine> {
-    let nl = l.len() / 64;
-    let a = g1_of(backend.msm(l, Group::G1, &r[..nl])?)?;
-    let b = g1_of(backend.msm(h, Group::G1, &r[nl..])?)?;
-    Ok((G1Projective::from(a) + b).into_affine())
-}
-
-/// Checks that `next` is `prev` plus exactly one valid contribution.
-pub fn verify_step_keys(prev: &Zkey, next: &Zkey, backend: &dyn Backend) -> Result<ContributionInfo> {
+/// Every check of a step but the L and H sections: headers, fixed sections, the shape of the
+/// chain of records, the records themselves, delta.
+pub fn check_step_records(prev: &Zkey, next: &Zkey) -> Result<ContributionInfo> {
     let (ph, nh) = (&prev.header, &next.header);
     if (ph.n_vars, ph.n_public, ph.domain_size) != (nh.n_vars, nh.n_public, nh.domain_size) {
         return Err(invalid(format!(
@@ -106,29 +99,60 @@ pub fn verify_step_keys(prev: &Zkey, next: &Zkey, backend: &dyn Backend) -> Resu
         return Err(invalid("delta2 is not consistent with delta1"));
     }
 
-    // L and H: with random r, e(Σ r·prev, δ_prev) = e(Σ r·next, δ_next).
-    let (lp, hp) = (prev.file.read_section(zs::C)?, prev.file.read_section(zs::H)?);
-    let (ln, hn) = (next.file.read_section(zs::C)?, next.file.read_section(zs::H)?);
-    for (bytes, file, id) in
-        [(&lp, &prev.file, zs::C), (&hp, &prev.file, zs::H), (&ln, &next.file, zs::C), (&hn, &next.file, zs::H)]
-    {
-        check_g1_points(bytes, file, id)?;
-    }
-    if lp.len() != ln.len() || hp.len() != hn.len() {
-        return Err(invalid("the L or H section changed size"));
-    }
-    let mut rng = crate::crypto::entropy::random_rng(&[])?;
-    // 64-bit coefficients: a section not scaled by the common factor passes with probability
-    // at most 2^-64 (Schwartz–Zippel over the coefficients), enough for a per-upload check.
-    let r: Vec<Fr> = (0..(ln.len() + hn.len()) / 64).map(|_| Fr::from(rng.next_u64())).collect();
-    let a = combine(backend, &lp, &hp, &r)?;
-    let b = combine(backend, &ln, &hn, &r)?;
-    if a.is_zero() != b.is_zero() || (!a.is_zero() && !same_ratio(&a, &b, &nh.delta2, &ph.delta2)) {
-        return Err(invalid(
-            "L or H section (sections 8, 9) is not the previous one scaled by the new contribution's delta",
-        ));
-    }
     infos.pop().ok_or_else(|| invalid("no new contribution"))
+}
+
+/// Σ r_i·P_i over the points of L (section 8) then H (section 9) of `z`, every point checked on
+/// the curve first; `r` has one coefficient per point of both sections.
+pub fn lh_combination(z: &Zkey, r: &[Fr], backend: &dyn Backend) -> Result<G1Affine> {
+    let (l, h) = (z.file.read_section(zs::C)?, z.file.read_section(zs::H)?);
+    check_g1_points(&l, &z.file, zs::C)?;
+    check_g1_points(&h, &z.file, zs::H)?;
+    let nl = l.len() / 64;
+    if nl + h.len() / 64 != r.len() {
+        return Err(invalid(format!(
+            "the L and H sections (8, 9) hold {} points, expected {}",
+            nl + h.len() / 64,
+            r.len()
+        )));
+    }
+    let a = g1_of(backend.msm(&l, Group::G1, &r[..nl])?)?;
+    let b = g1_of(backend.msm(&h, Group::G1, &r[nl..])?)?;
+    Ok((G1Projective::from(a) + b).into_affine())
+}
+
+/// Random 64-bit coefficients for [`lh_combination`] of zkeys shaped like `z`: a section not
+/// scaled by the common factor passes with probability at most 2^-64 (Schwartz–Zippel over the
+/// coefficients), enough for a per-upload check and cheaper than full-width scalars.
+pub fn lh_coefficients(z: &Zkey) -> Result<Vec<Fr>> {
+    let n = (z.file.section(zs::C)?.size + z.file.section(zs::H)?.size) / 64;
+    let mut rng = crate::crypto::entropy::random_rng(&[])?;
+    Ok((0..n).map(|_| Fr::from(rng.next_u64())).collect())
+}
+
+/// Whether L and H of `next` are those of `prev` scaled by δ_prev/δ_next, given their
+/// combinations with the same coefficients: e(a_prev, δ2_prev) = e(a_next, δ2_next).
+pub fn lh_step_holds(a_prev: &G1Affine, prev: &Zkey, a_next: &G1Affine, next: &Zkey) -> bool {
+    if a_prev.is_zero() || a_next.is_zero() {
+        return a_prev.is_zero() && a_next.is_zero();
+    }
+    same_ratio(a_prev, a_next, &next.header.delta2, &prev.header.delta2)
+}
+
+/// The message of a failed [`lh_step_holds`].
+pub const LH_MISMATCH: &str =
+    "L or H section (sections 8, 9) is not the previous one scaled by the new contribution's delta";
+
+/// Checks that `next` is `prev` plus exactly one valid contribution.
+pub fn verify_step_keys(prev: &Zkey, next: &Zkey, backend: &dyn Backend) -> Result<ContributionInfo> {
+    let info = check_step_records(prev, next)?;
+    let r = lh_coefficients(next)?;
+    let a = lh_combination(prev, &r, backend)?;
+    let b = lh_combination(next, &r, backend)?;
+    if !lh_step_holds(&a, prev, &b, next) {
+        return Err(invalid(LH_MISMATCH));
+    }
+    Ok(info)
 }
 
 /// `zkey verify-step <previous.zkey> <next.zkey>`.
