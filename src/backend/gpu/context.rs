@@ -50,6 +50,23 @@ pub(crate) fn context() -> Result<&'static GpuContext, String> {
     CONTEXT.get_or_init(create).as_ref().map_err(Clone::clone)
 }
 
+/// True when an adapter that is not a software (CPU) implementation exists. Only enumerates
+/// adapters (no device is opened), so `--backend auto` costs little on machines without a GPU.
+pub(crate) fn hardware_present() -> bool {
+    static PRESENT: OnceLock<bool> = OnceLock::new();
+    *PRESENT.get_or_init(|| {
+        if let Some(Ok(c)) = CONTEXT.get() {
+            return c.info.device_type != wgpu::DeviceType::Cpu;
+        }
+        if wgpu::Instance::enabled_backend_features().is_empty() {
+            return false;
+        }
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env());
+        let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all().with_env()));
+        adapters.iter().any(|a| a.get_info().device_type != wgpu::DeviceType::Cpu)
+    })
+}
+
 /// Ranks adapters: discrete GPUs first, CPU (software) adapters last.
 fn rank(t: wgpu::DeviceType) -> u8 {
     match t {

@@ -51,7 +51,7 @@ pub struct GpuBackend {
 /// True when a GPU adapter that is not a software (CPU) implementation is present: what
 /// `--backend auto` asks. [`GpuBackend::new`] also accepts software adapters such as lavapipe.
 pub fn available() -> bool {
-    context::context().map(|c| c.info.device_type != wgpu::DeviceType::Cpu).unwrap_or(false)
+    context::hardware_present()
 }
 
 fn err(msg: impl Into<String>) -> Error {
