@@ -194,3 +194,88 @@ fn bad_manifests_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stay inside"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A chain of `n` tauforge contributions and a beacon for circuit `name` in `dir/name/`; returns
+/// its manifest entry (with the receipts).
+fn long_chain(dir: &Path, name: &str, r1cs: &str, ptau: &str, n: usize) -> Value {
+    let sub = dir.join(name);
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::copy(fixture(r1cs), sub.join("circuit.r1cs")).unwrap();
+    let ptau_name = Path::new(ptau).file_name().unwrap().to_str().unwrap().to_string();
+    if !dir.join(&ptau_name).exists() {
+        std::fs::copy(fixture(ptau), dir.join(&ptau_name)).unwrap();
+    }
+    let z = |i: usize| format!("{name}/{i:04}.zkey");
+    run_ok(tauforge().args([
+        "-q",
+        "zkey",
+        "new",
+        s(&sub.join("circuit.r1cs")),
+        s(&dir.join(&ptau_name)),
+        s(&dir.join(z(0))),
+    ]));
+    let mut hashes = Vec::new();
+    for i in 1..=n {
+        let mut cmd = tauforge();
+        cmd.args(["--json", "zkey"]);
+        if i < n {
+            cmd.args(["contribute", s(&dir.join(z(i - 1))), s(&dir.join(z(i))), "-e", &format!("e{i}")]);
+        } else {
+            cmd.args(["beacon", s(&dir.join(z(i - 1))), s(&dir.join(z(i))), BEACON, "10"]);
+        }
+        let j: Value =
+            serde_json::from_str(&run_ok(cmd.args(["-n", &format!("{name} #{i}"), "--backend", "cpu"]))).unwrap();
+        hashes.push(j["contribution_hash"].clone());
+    }
+    json!({
+        "name": name,
+        "r1cs": format!("{name}/circuit.r1cs"),
+        "ptau": ptau_name,
+        "zkeys": (0..=n).map(z).collect::<Vec<_>>(),
+        "contribution_hashes": hashes,
+    })
+}
+
+#[test]
+fn three_circuits_of_twenty_contributions_with_a_fork_and_a_chain_from_zero() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("t");
+    let circuits = vec![
+        long_chain(&dir, "small", "circuits/small.r1cs", "pot10_final.ptau", 20),
+        long_chain(&dir, "merkle", "circuits/merkle.r1cs", "pot12_final.ptau", 20),
+        long_chain(&dir, "chain8000", "circuits/chain8000.r1cs", "pot15_final.ptau", 20),
+    ];
+    write_manifest(&dir, &circuits);
+    let (code, rep, out, err) = verify(&dir);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for c in rep["circuits"].as_array().unwrap() {
+        assert_eq!(c["contributions"].as_array().unwrap().len(), 20, "{c}");
+        assert!(c["uncles"].as_array().unwrap().is_empty(), "{c}");
+    }
+
+    // Plant a fork (a contribution on zkey 7) and a chain-from-0 file beside the merkle chain.
+    let m = dir.join("merkle");
+    run_ok(tauforge().args(["-q", "zkey", "contribute", s(&m.join("0007.zkey")), s(&m.join("fork.zkey")), "-e", "f"]));
+    run_ok(tauforge().args(["-q", "zkey", "contribute", s(&m.join("0000.zkey")), s(&m.join("zero.zkey")), "-e", "z"]));
+    let (code, rep, out, err) = verify(&dir);
+    assert_eq!(code, 0, "the canonical chains still verify:\n{out}\n{err}");
+    let uncles = circuit(&rep, "merkle")["uncles"].as_array().unwrap().clone();
+    assert_eq!(uncles.len(), 2, "{uncles:?}");
+    let fork = uncles.iter().find(|u| u["file"] == "merkle/fork.zkey").unwrap();
+    assert_eq!(fork["parent"], "merkle/0007.zkey");
+    assert!(fork["note"].as_str().unwrap().contains("a fork of the chain after zkey #7"), "{fork}");
+    let zero = uncles.iter().find(|u| u["file"] == "merkle/zero.zkey").unwrap();
+    assert!(zero["note"].as_str().unwrap().contains("chained from the initial zkey"), "{zero}");
+    assert!(out.contains("merkle/fork.zkey") && out.contains("merkle/zero.zkey"), "{out}");
+
+    // One tampered step: named, and only that circuit fails.
+    double_first_point(&dir.join("chain8000/0013.zkey"), 8);
+    let (code, rep, out, err) = verify(&dir);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let c = circuit(&rep, "chain8000");
+    assert_eq!(c["valid"], false);
+    let reason = c["reason"].as_str().unwrap();
+    assert!(reason.contains("step chain8000/0012.zkey → chain8000/0013.zkey: L or H section"), "{reason}");
+    assert_eq!(circuit(&rep, "small")["valid"], true);
+    assert_eq!(circuit(&rep, "merkle")["valid"], true);
+}

@@ -207,18 +207,26 @@ fn find_uncles(dir: &Path, chain: &Chain, backend: &dyn Backend, claimed: &BTree
                 return Uncle { file, parent: None, valid: false, note: "not built on any zkey of the chain".into() };
             };
             let parent = Some(chain.names[k].clone());
+            // What it is: a fork of the chain at zkey k, or one chained from the initial zkey.
+            let what = if k == 0 && chain.zkeys.len() > 1 {
+                "chained from the initial zkey (contribution 0)".to_string()
+            } else if k + 1 < chain.zkeys.len() {
+                format!("a fork of the chain after zkey #{k}")
+            } else {
+                "built on the last zkey of the chain".to_string()
+            };
             match verify_step_keys(&chain.zkeys[k], &z, backend) {
                 Ok(c) => Uncle {
                     file,
                     parent,
                     valid: true,
                     note: format!(
-                        "a valid contribution ({}, hash {}…) that is not on the chain",
+                        "a valid contribution ({}, hash {}…) that is not on the chain: {what}",
                         c.name.as_deref().unwrap_or("unnamed"),
                         &c.hash[..16]
                     ),
                 },
-                Err(e) => Uncle { file, parent, valid: false, note: reason(&e) },
+                Err(e) => Uncle { file, parent, valid: false, note: format!("{what}, and invalid: {}", reason(&e)) },
             }
         })
         .collect()
