@@ -147,7 +147,6 @@ fn name_describes_adapter_and_path() {
         let name = b.name();
         assert!(name.starts_with("gpu: "), "{name}");
         assert!(name.contains(if a == Arith::U64 { "int64" } else { "u32-only" }), "{name}");
-        assert!(name.contains("msm on cpu"), "{name}");
     }
 }
 
@@ -278,17 +277,6 @@ fn empty_and_malformed_chunks() {
     let mut two = vec![0u8; 128];
     let e = b.scale_each(PointChunk { group: Group::G1, bytes: &mut two }, &[Fr::ONE]).unwrap_err();
     assert!(e.to_string().contains("1 scalars for 2 points"), "{e}");
-}
-
-#[test]
-fn msm_is_delegated_to_the_cpu() {
-    let mut r = rng(16);
-    let p = g1_points(40, 16);
-    let s: Vec<Fr> = (0..40).map(|_| Fr::rand(&mut r)).collect();
-    let b = gpu(Arith::U64, None);
-    let got = b.msm(&g1_bytes(&p), Group::G1, &s).unwrap();
-    let want = tauforge::backend::CpuBackend.msm(&g1_bytes(&p), Group::G1, &s).unwrap();
-    assert_eq!(got, want);
 }
 
 #[test]

@@ -6,7 +6,8 @@
 //! two CPU MSMs and one scalar multiplication) or Σ (r_i·s_i)·in_i (`scale_each`, `scale_powers`).
 //! A wrong point passes the same-ratio check with probability about 2^-128 (G2 outputs are not
 //! subgroup-checked: an error confined to a small-order torsion component could pass with
-//! probability 1/ℓ for that order ℓ). `msm` results are recomputed on the CPU and compared.
+//! probability 1/ℓ for that order ℓ). `msm` results are recomputed on the CPU (small MSMs) or
+//! checked by a random split between the CPU and a second run of the backend (large ones).
 //! A mismatch is an [`Error::Backend`] naming the backend, the operation and the batch ("chunk",
 //! counted per wrapper from 0); the caller's bytes then hold the unchecked output and must not be
 //! written anywhere.
@@ -26,6 +27,10 @@ use crate::format::points::{fq_from_lem, g1_from_lem, g1_from_lem_unchecked, g2_
 
 /// Points of every batch recomputed exactly, by default.
 pub const DEFAULT_SAMPLES: usize = 16;
+/// MSMs of at most this many points are recomputed on the CPU in full.
+pub const FULL_MSM_CHECK: usize = 4096;
+/// Expected size of the CPU's random sample in the split check of larger MSMs.
+pub const MSM_SAMPLE: usize = 1024;
 
 /// A backend whose every result is checked on the CPU before it is returned.
 pub struct CrossChecked<B: Backend> {
@@ -219,13 +224,41 @@ impl<B: Backend> Backend for CrossChecked<B> {
         self.check("scale_each", group, &input, points.bytes, Scalars::Each(scalars))
     }
 
-    /// Recomputed on the CPU and compared (the GPU backend's msm is the CPU's for now).
+    /// Up to [`FULL_MSM_CHECK`] points the result is recomputed on the CPU. Above, the MSM is
+    /// split at random: the CPU computes the part over a random sample S of about
+    /// [`MSM_SAMPLE`] points, the inner backend the part over the rest (a second run with the
+    /// scalars of S zeroed), and the two must add up to the first result. A wrong contribution of
+    /// a point in S is caught outright; elsewhere the two runs would have to err identically.
     fn msm(&self, points: &[u8], group: Group, scalars: &[Fr]) -> Result<Projective> {
         let got = self.inner.msm(points, group, scalars)?;
         let chunk = self.batches.fetch_add(1, Ordering::Relaxed);
-        let want = CpuBackend.msm(points, group, scalars)?;
-        if got != want {
-            return Err(self.error("msm", chunk, scalars.len(), group, "result differs from the CPU's"));
+        let n = scalars.len();
+        let fail = |msg: &str| self.error("msm", chunk, n, group, msg);
+        if n <= FULL_MSM_CHECK {
+            if got != CpuBackend.msm(points, group, scalars)? {
+                return Err(fail("result differs from the CPU's"));
+            }
+            return Ok(got);
+        }
+        let mut rng = fresh_rng()?;
+        let size = group.point_size();
+        let mut rest = scalars.to_vec();
+        let (mut s_points, mut s_scalars) = (Vec::new(), Vec::new());
+        for (i, r) in rest.iter_mut().enumerate() {
+            if rng.next_u64() % (n as u64) < (MSM_SAMPLE as u64) {
+                s_points.extend_from_slice(&points[i * size..(i + 1) * size]);
+                s_scalars.push(std::mem::take(r));
+            }
+        }
+        let part_cpu = CpuBackend.msm(&s_points, group, &s_scalars)?;
+        let part_inner = self.inner.msm(points, group, &rest)?;
+        let sum = match (part_cpu, part_inner) {
+            (Projective::G1(a), Projective::G1(b)) => Projective::G1(a + b),
+            (Projective::G2(a), Projective::G2(b)) => Projective::G2(a + b),
+            _ => return Err(fail("the two parts are in different groups")),
+        };
+        if sum != got {
+            return Err(fail("result does not split into the CPU's sample part and the rest (random split check)"));
         }
         Ok(got)
     }

@@ -24,6 +24,33 @@ pub(crate) enum Kernel {
     ScaleEach,
     /// The scalars first·step^i in Fr, written in `ScaleEach`'s plain layout.
     Powers,
+    /// MSM: bucket sizes per window (msm_sort.wgsl).
+    MsmCount,
+    /// MSM: bucket offsets per window.
+    MsmScan,
+    /// MSM: entries sorted by bucket.
+    MsmScatter,
+    /// MSM: partial bucket sums, one per task (msm_bucket.wgsl).
+    MsmPartial,
+    /// MSM: bucket sums from their tasks' parts.
+    MsmMerge,
+    /// MSM: per-segment bucket reduction.
+    MsmReduce,
+}
+
+impl Kernel {
+    /// The WGSL entry point.
+    fn entry(self) -> &'static str {
+        match self {
+            Kernel::MsmCount => "count",
+            Kernel::MsmScan => "scan",
+            Kernel::MsmScatter => "scatter",
+            Kernel::MsmPartial => "partial",
+            Kernel::MsmMerge => "merge",
+            Kernel::MsmReduce => "reduce",
+            _ => "main",
+        }
+    }
 }
 
 /// The process-wide GPU context.
@@ -169,7 +196,7 @@ impl GpuContext {
                 label: Some(&label),
                 layout: None,
                 module: &module,
-                entry_point: Some("main"),
+                entry_point: Some(kernel.entry()),
                 compilation_options: Default::default(),
                 cache: None,
             }))
@@ -192,6 +219,17 @@ pub(crate) fn shader_source(kernel: Kernel, group: Group, arith: Arith) -> Strin
     };
     let curve = include_str!("../../../shaders/curve.wgsl");
     let ops = include_str!("../../../shaders/ops.wgsl");
+    match kernel {
+        Kernel::MsmCount | Kernel::MsmScan | Kernel::MsmScatter => {
+            return format!("const WG_SIZE: u32 = {WG_SIZE}u;\n{}", include_str!("../../../shaders/msm_sort.wgsl"));
+        }
+        Kernel::MsmPartial | Kernel::MsmMerge | Kernel::MsmReduce => {
+            let bucket = include_str!("../../../shaders/msm_bucket.wgsl");
+            let io = [buffer_io("parts", group), buffer_io("bk", group), buffer_io("res", group)].join("\n");
+            return [prelude().as_str(), mac, fp, &curve_field, curve, &io, bucket].join("\n");
+        }
+        _ => {}
+    }
     let main = match kernel {
         Kernel::ScaleFixed => include_str!("../../../shaders/scale_fixed.wgsl"),
         Kernel::ScaleEach => include_str!("../../../shaders/scale_each.wgsl"),
@@ -200,8 +238,27 @@ pub(crate) fn shader_source(kernel: Kernel, group: Group, arith: Arith) -> Strin
             let pow = include_str!("../../../shaders/powers.wgsl");
             return [field_prelude::<Fr>("scalar field Fr").as_str(), mac, fp, pow].join("\n");
         }
+        _ => unreachable!("handled above"),
     };
     [prelude().as_str(), mac, fp, &curve_field, curve, ops, main].join("\n")
+}
+
+/// `{buf}_f_load`/`{buf}_f_store`: the coordinate field F of `group` at word `base` of the storage
+/// buffer `buf` (curve.wgsl's own helpers work on `points` only).
+fn buffer_io(buf: &str, group: Group) -> String {
+    let mut s = format!(
+        "fn {buf}_fp_load(base: u32) -> Fp {{\n    return Fp(vec4<u32>({buf}[base], {buf}[base + 1u], {buf}[base + 2u], {buf}[base + 3u]), vec4<u32>({buf}[base + 4u], {buf}[base + 5u], {buf}[base + 6u], {buf}[base + 7u]));\n}}\n\
+         fn {buf}_fp_store(base: u32, v: Fp) {{\n    {buf}[base] = v.lo.x;\n    {buf}[base + 1u] = v.lo.y;\n    {buf}[base + 2u] = v.lo.z;\n    {buf}[base + 3u] = v.lo.w;\n    {buf}[base + 4u] = v.hi.x;\n    {buf}[base + 5u] = v.hi.y;\n    {buf}[base + 6u] = v.hi.z;\n    {buf}[base + 7u] = v.hi.w;\n}}\n"
+    );
+    s += &match group {
+        Group::G1 => format!(
+            "fn {buf}_f_load(base: u32) -> F {{\n    return {buf}_fp_load(base);\n}}\nfn {buf}_f_store(base: u32, v: F) {{\n    {buf}_fp_store(base, v);\n}}\n"
+        ),
+        Group::G2 => format!(
+            "fn {buf}_f_load(base: u32) -> F {{\n    return Fp2({buf}_fp_load(base), {buf}_fp_load(base + 8u));\n}}\nfn {buf}_f_store(base: u32, v: F) {{\n    {buf}_fp_store(base, v.c0);\n    {buf}_fp_store(base + 8u, v.c1);\n}}\n"
+        ),
+    };
+    s
 }
 
 /// The 8 little-endian u32 words of 4 little-endian u64 limbs.
@@ -281,7 +338,17 @@ mod tests {
     #[test]
     fn every_kernel_validates() {
         use wgpu::naga::valid::{Capabilities, ValidationFlags, Validator};
-        for k in [Kernel::ScaleFixed, Kernel::ScaleEach, Kernel::Powers] {
+        for k in [
+            Kernel::ScaleFixed,
+            Kernel::ScaleEach,
+            Kernel::Powers,
+            Kernel::MsmCount,
+            Kernel::MsmScan,
+            Kernel::MsmScatter,
+            Kernel::MsmPartial,
+            Kernel::MsmMerge,
+            Kernel::MsmReduce,
+        ] {
             for g in [Group::G1, Group::G2] {
                 for a in [Arith::U64, Arith::U32] {
                     let src = shader_source(k, g, a);

@@ -1,15 +1,14 @@
 //! The GPU backend: WGSL compute shaders through wgpu (Vulkan), on points in the files' own LEM
 //! encoding, uploaded and downloaded as raw bytes (the shaders keep Montgomery form with
-//! R = 2^256 in 8 × 32-bit limbs). Point scaling runs on the GPU; `msm` is delegated to the CPU
-//! backend until the GPU MSM lands. Use it through [`crate::backend::crosscheck::CrossChecked`].
+//! R = 2^256 in 8 × 32-bit limbs). Point scaling and the MSM run on the GPU. Use it through [`crate::backend::crosscheck::CrossChecked`].
 
 mod buffers;
 mod context;
+mod msm;
 mod scale;
 
 use ark_bn254::Fr;
 
-use super::cpu::CpuBackend;
 use super::{Backend, Group, PointChunk, Projective};
 use crate::error::{Error, Result};
 
@@ -40,12 +39,11 @@ pub struct GpuOptions {
     pub max_chunk_points: Option<usize>,
 }
 
-/// Point scaling on the process's wgpu device; `msm` on the CPU for now.
+/// Point scaling and MSM on the process's wgpu device.
 pub struct GpuBackend {
     ctx: &'static context::GpuContext,
     arith: Arith,
     max_chunk_points: Option<usize>,
-    cpu: CpuBackend,
 }
 
 /// True when a GPU adapter that is not a software (CPU) implementation is present: what
@@ -83,7 +81,7 @@ impl GpuBackend {
             }
             Some(a) => a,
         };
-        Ok(GpuBackend { ctx, arith, max_chunk_points: opts.max_chunk_points, cpu: CpuBackend })
+        Ok(GpuBackend { ctx, arith, max_chunk_points: opts.max_chunk_points })
     }
 
     /// The arithmetic path in use.
@@ -128,7 +126,7 @@ impl GpuBackend {
 
 impl Backend for GpuBackend {
     fn name(&self) -> String {
-        format!("gpu: {}; msm on cpu", self.adapter())
+        format!("gpu: {}", self.adapter())
     }
 
     fn scale_fixed(&self, points: PointChunk, scalar: &Fr) -> Result<()> {
@@ -159,8 +157,8 @@ impl Backend for GpuBackend {
             .map_err(|m| self.fail(OP, m))
     }
 
-    /// Delegated to the CPU backend (the GPU MSM is a later issue).
+    /// Pippenger on the GPU (msm.rs).
     fn msm(&self, points: &[u8], group: Group, scalars: &[Fr]) -> Result<Projective> {
-        self.cpu.msm(points, group, scalars)
+        msm::msm(self.ctx, self.arith, group, points, scalars).map_err(|m| self.fail("msm", m))
     }
 }
