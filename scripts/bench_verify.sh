@@ -6,7 +6,8 @@
 # Usage: scripts/bench_verify.sh            (MSM 2^12..2^20 and the transcript)
 # Environment:
 #   MSM_SIZES=2^12,2^14,2^16,2^18,2^20   MSM sizes (tauforge bench --points)
-#   BACKENDS=cpu,gpu                     backends for the MSM (gpu needs an adapter; lavapipe counts)
+#   BACKENDS=cpu,gpu                     backends (gpu needs an adapter; lavapipe counts)
+#   SKIP_MSM=1                           only the transcript part
 #   CONTRIBUTIONS=20                     contributions per circuit (the last one a beacon)
 #   TAUFORGE_BIN, TAUFORGE_SNARKJS, KEEP=1 as in bench_phase2.sh
 # Prints markdown tables on stdout (progress on stderr).
@@ -17,6 +18,7 @@ cd "$ROOT"
 SJ_CLI=${TAUFORGE_SNARKJS:-$ROOT/.tools/node_modules/snarkjs/build/cli.cjs}
 FIX=$ROOT/tests/fixtures
 N=${CONTRIBUTIONS:-20}
+BACKENDS=${BACKENDS:-cpu,gpu}
 BEACON=0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
 log() { echo "[bench] $*" >&2; }
 [ -f "$SJ_CLI" ] || { echo "snarkjs not found at $SJ_CLI" >&2; exit 1; }
@@ -28,10 +30,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/tauforge-bench.XXXXXX")
 if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$W"' EXIT; else log "scratch folder: $W"; fi
 
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${SKIP_MSM:-0}" != 1 ]; then
 echo
 echo "## MSM (tauforge bench, best of 3 after a warm-up)"
 echo
-"$TF" --json bench --ops msm --points "${MSM_SIZES:-2^12,2^14,2^16,2^18,2^20}" --backends "${BACKENDS:-cpu,gpu}" --repeat 3 >"$W/msm.json"
+"$TF" --json bench --ops msm --points "${MSM_SIZES:-2^12,2^14,2^16,2^18,2^20}" --backends "$BACKENDS" --repeat 3 >"$W/msm.json"
 python3 - "$W/msm.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -49,6 +52,7 @@ for (g, n), by in sorted(rows.items()):
         ratio = f"{by[d['backends'][0]] / by[d['backends'][1]]:.2f}×"
     print(f"| {g} | 2^{n.bit_length()-1} | " + " | ".join(cells) + f" | {ratio} |")
 PY
+fi
 
 log "building a 3 × $N transcript"
 T=$W/transcript
