@@ -8,6 +8,8 @@
 # Checks that both tools' beacon and prepare outputs are byte-identical and that both verifiers
 # accept every file; prints the machine and a markdown table on stdout.
 set -euo pipefail
+# The CPU backend unless told otherwise (auto would also probe for GPU adapters).
+export TAUFORGE_BACKEND=${TAUFORGE_BACKEND:-cpu}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

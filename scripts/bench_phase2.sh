@@ -19,6 +19,8 @@
 # `zkey beacon` outputs are byte-identical to snarkjs's and that both verifiers print "ZKey Ok!".
 # Prints the machine description and a markdown table on stdout (progress on stderr).
 set -euo pipefail
+# The CPU backend unless told otherwise (auto would also probe for GPU adapters).
+export TAUFORGE_BACKEND=${TAUFORGE_BACKEND:-cpu}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
