@@ -33,7 +33,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -41,8 +40,8 @@ use std::sync::OnceLock;
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{Field, One};
+use common::container::Container;
 use common::{fixture, run_ok, tauforge, tempdir};
-use tauforge::format::binfile::BinFile;
 use tauforge::format::points::{
     g1_from_lem, g1_from_u, g1_to_lem, g1_to_u, g2_from_lem, g2_from_u_on_curve, g2_to_c, g2_to_lem, g2_to_u,
 };
@@ -85,126 +84,6 @@ const REC_ALPHA_G1_S: usize = 448 + 128;
 const REC_BETA_G2_SPX: usize = 832 + 2 * 128;
 const REC_PARAMS_LEN: usize = 1500;
 const REC_PARAMS: usize = 1504;
-
-/// One binfile, split into its header fields and sections (in file order).
-#[derive(Clone)]
-struct Container {
-    magic: [u8; 4],
-    version: u32,
-    declared: u32,
-    /// (id, declared size, payload) in file order; the declared size normally equals the
-    /// payload's length.
-    sections: Vec<(u32, u64, Vec<u8>)>,
-}
-
-impl Container {
-    /// Splits a file, locating its sections with the library's `BinFile`.
-    fn read(path: &Path, magic: &[u8; 4]) -> Container {
-        let bf = BinFile::open(path, magic).expect("valid input file");
-        let bytes = std::fs::read(path).unwrap();
-        let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
-        let sections = bf
-            .order
-            .iter()
-            .map(|&id| {
-                let k = seen.entry(id).or_insert(0);
-                let s = bf.sections[&id][*k];
-                *k += 1;
-                let payload = bytes[s.offset as usize..(s.offset + s.size) as usize].to_vec();
-                (id, s.size, payload)
-            })
-            .collect();
-        let c = Container { magic: *magic, version: 1, declared: bf.declared_sections, sections };
-        assert_eq!(c.bytes(), bytes, "Container round-trips {}", path.display());
-        c
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        let mut b = Vec::new();
-        b.extend_from_slice(&self.magic);
-        b.extend_from_slice(&self.version.to_le_bytes());
-        b.extend_from_slice(&self.declared.to_le_bytes());
-        for (id, size, payload) in &self.sections {
-            b.extend_from_slice(&id.to_le_bytes());
-            b.extend_from_slice(&size.to_le_bytes());
-            b.extend_from_slice(payload);
-        }
-        b
-    }
-
-    fn pos(&self, id: u32) -> usize {
-        self.sections.iter().position(|s| s.0 == id).unwrap_or_else(|| panic!("section {id} present"))
-    }
-
-    fn payload(&self, id: u32) -> &[u8] {
-        &self.sections[self.pos(id)].2
-    }
-
-    /// Replaces a section's payload and its declared size.
-    fn set_payload(mut self, id: u32, payload: Vec<u8>) -> Self {
-        let i = self.pos(id);
-        self.sections[i].1 = payload.len() as u64;
-        self.sections[i].2 = payload;
-        self
-    }
-
-    /// Writes `bytes` at `offset` inside section `id`.
-    fn patch(mut self, id: u32, offset: usize, bytes: &[u8]) -> Self {
-        let i = self.pos(id);
-        let p = &mut self.sections[i].2;
-        assert_ne!(&p[offset..offset + bytes.len()], bytes, "patch changes nothing");
-        p[offset..offset + bytes.len()].copy_from_slice(bytes);
-        self
-    }
-
-    /// Drops section `id` and lowers the declared count to match.
-    fn without(mut self, id: u32) -> Self {
-        let i = self.pos(id);
-        self.sections.remove(i);
-        self.declared -= 1;
-        self
-    }
-
-    /// Appends a second copy of section `id` and raises the declared count to match.
-    fn duplicated(mut self, id: u32) -> Self {
-        let s = self.sections[self.pos(id)].clone();
-        self.sections.push(s);
-        self.declared += 1;
-        self
-    }
-
-    /// Changes a section's declared size, leaving its payload alone.
-    fn declare_size(mut self, id: u32, delta: i64) -> Self {
-        let i = self.pos(id);
-        self.sections[i].1 = self.sections[i].1.wrapping_add_signed(delta);
-        self
-    }
-
-    /// The same file with section `id` shortened (negative) or lengthened (zero bytes) by
-    /// `delta` bytes, its declared size kept consistent.
-    fn resized(&self, id: u32, delta: i64) -> Container {
-        let mut p = self.payload(id).to_vec();
-        if delta < 0 {
-            p.truncate(p.len() - (-delta) as usize);
-        } else {
-            p.resize(p.len() + delta as usize, 0);
-        }
-        self.clone().set_payload(id, p)
-    }
-
-    /// (id, payload start, payload end) of each section, in file order.
-    fn layout(&self) -> Vec<(u32, usize, usize)> {
-        let mut pos = 12;
-        self.sections
-            .iter()
-            .map(|(id, _, p)| {
-                let start = pos + 12;
-                pos = start + p.len();
-                (*id, start, pos)
-            })
-            .collect()
-    }
-}
 
 /// Which good ptau a case starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

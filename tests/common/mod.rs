@@ -5,6 +5,8 @@
 //! installed by `.ci/run`.
 #![allow(dead_code)]
 
+pub mod container;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -115,15 +115,21 @@ pub(crate) fn fixed_program(group: Group, k: Fr) -> Result<Program, String> {
     Ok(Program { ops })
 }
 
-/// `scale_each`'s program (the same for every call): build T = (O, P, 2P, …, 8P), then per signed
-/// 4-bit digit position of both halves, most significant first: four doublings, add ±T[|d1|],
-/// add ±φ(T[|d2|]).
-pub(crate) fn each_program() -> Program {
-    // acc = P on entry: T[j] = T[j-1] + P.
+/// The ops that build `scale_each`'s table T = (O, P, 2P, …, 8P) from acc = P (T[j] = T[j−1] + P),
+/// leaving acc = O.
+fn table_ops() -> Vec<u32> {
     let mut ops: Vec<u32> = (2..=8).map(|j| op::ADD | op::SRC | op::STORE | op::slot(j)).collect();
     if let Some(last) = ops.last_mut() {
         *last |= op::RESET;
     }
+    ops
+}
+
+/// `scale_each`'s program (the same for every call): build T = (O, P, 2P, …, 8P), then per signed
+/// 4-bit digit position of both halves, most significant first: four doublings, add ±T[|d1|],
+/// add ±φ(T[|d2|]).
+pub(crate) fn each_program() -> Program {
+    let mut ops = table_ops();
     let top = EACH_DIGITS as u32 - 1;
     for w in (0..=top).rev() {
         if w < top {
@@ -141,10 +147,7 @@ pub(crate) fn each_program() -> Program {
 /// read through the first half's lookup): T = (O, P, …, 8P), then per digit position, most
 /// significant first, four doublings and one addition of ±T[|d|].
 pub(crate) fn plain_program() -> Program {
-    let mut ops: Vec<u32> = (2..=8).map(|j| op::ADD | op::SRC | op::STORE | op::slot(j)).collect();
-    if let Some(last) = ops.last_mut() {
-        *last |= op::RESET;
-    }
+    let mut ops = table_ops();
     let top = PLAIN_DIGITS as u32 - 1;
     for w in (0..=top).rev() {
         if w < top {
