@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use ark_ec::{AffineRepr, CurveGroup};
+use common::step::{accepts, rejects};
 use common::{run_ok, snarkjs, tauforge, tempdir};
 use tauforge::format::binfile::BinFile;
 use tauforge::format::points::{g1_from_lem, g1_to_lem};
@@ -14,28 +15,6 @@ const BEACON: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn step(prev: &Path, next: &Path) -> (i32, String, String) {
-    let out = tauforge().args(["ptau", "verify-step", s(prev), s(next), "--backend", "cpu"]).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn accepts(prev: &Path, next: &Path) -> String {
-    let (code, out, err) = step(prev, next);
-    assert_eq!(code, 0, "verify-step {} {} refused:\n{out}\n{err}", prev.display(), next.display());
-    assert!(out.contains("Step Ok!"), "{out}");
-    out
-}
-
-fn rejects(prev: &Path, next: &Path, reason: &str) {
-    let (code, out, err) = step(prev, next);
-    assert_eq!(code, 1, "verify-step {} {} should be INVALID:\n{out}\n{err}", prev.display(), next.display());
-    assert!(err.contains("INVALID") && err.contains(reason), "expected {reason:?} in:\n{err}");
 }
 
 /// A copy of `src` with G1 point `index` of section `id` replaced by its double.
@@ -65,9 +44,9 @@ fn accepts_honest_steps_and_rejects_each_bad_one() {
     run_ok(tauforge().args(["-q", "ptau", "beacon", s(&c[3]), s(&c[4]), BEACON, "10", "-n", "beacon"]));
 
     for w in c.windows(2) {
-        accepts(&w[0], &w[1]);
+        accepts("ptau", &w[0], &w[1]);
     }
-    let out = accepts(&c[3], &c[4]);
+    let out = accepts("ptau", &c[3], &c[4]);
     assert!(out.contains("contribution #4 beacon:") && out.contains("on top of #3"), "{out}");
     let j = run_ok(tauforge().args(["--json", "ptau", "verify-step", s(&c[1]), s(&c[2])]));
     let j: serde_json::Value = serde_json::from_str(&j).unwrap();
@@ -77,20 +56,20 @@ fn accepts_honest_steps_and_rejects_each_bad_one() {
 
     let stale = p("stale.ptau");
     run_ok(tauforge().args(["-q", "ptau", "contribute", s(&c[1]), s(&stale), "-e", "late"]));
-    accepts(&c[1], &stale);
-    rejects(&c[2], &stale, "stale parent");
+    accepts("ptau", &c[1], &stale);
+    rejects("ptau", &c[2], &stale, "stale parent");
     let from0 = p("from0.ptau");
     run_ok(tauforge().args(["-q", "ptau", "contribute", s(&c[0]), s(&from0), "-e", "zero"]));
-    rejects(&c[2], &from0, "chained from the initial ptau");
-    rejects(&c[1], &c[3], "2 new contributions");
-    rejects(&c[2], &c[2], "no new contribution");
-    rejects(&c[2], &c[1], "older than the previous one");
+    rejects("ptau", &c[2], &from0, "chained from the initial ptau");
+    rejects("ptau", &c[1], &c[3], "2 new contributions");
+    rejects("ptau", &c[2], &c[2], "no new contribution");
+    rejects("ptau", &c[2], &c[1], "older than the previous one");
 
     // Tampered powers of the new file.
-    rejects(&c[1], &with_doubled_g1(&c[2], p("t.ptau"), 2, 7), "tauG1 section (section 2)");
-    rejects(&c[1], &with_doubled_g1(&c[2], p("a.ptau"), 4, 3), "alphaTauG1 section (section 4)");
+    rejects("ptau", &c[1], &with_doubled_g1(&c[2], p("t.ptau"), 2, 7), "tauG1 section (section 2)");
+    rejects("ptau", &c[1], &with_doubled_g1(&c[2], p("a.ptau"), 4, 3), "alphaTauG1 section (section 4)");
     // Another ceremony.
     let other = p("other.ptau");
     run_ok(tauforge().args(["-q", "ptau", "new", "bn128", "9", s(&other)]));
-    rejects(&c[0], &other, "different ceremony");
+    rejects("ptau", &c[0], &other, "different ceremony");
 }

@@ -17,14 +17,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{Field, One};
 use common::container::Container;
+use common::malformed::{check_failure, expect, expect_any, Expect};
 use common::{fixture, run_ok, tauforge, tempdir};
 use tauforge::format::points::{g1_from_lem, g1_to_lem, g2_from_lem, g2_to_lem};
 
@@ -112,101 +112,6 @@ use Verb::*;
 const ALL_ZKEY_VERBS: &[Verb] = &[Verify, Contribute, Beacon, ExportVkey, Info];
 /// The verbs that read the L and H point sections.
 const POINT_VERBS: &[Verb] = &[Verify, Contribute, Beacon];
-
-/// What a failure message must say.
-#[derive(Debug, Clone, Default)]
-struct Expect {
-    /// "section N" must appear.
-    section: Option<u32>,
-    /// "index N" must appear.
-    index: Option<u64>,
-    /// Each of these must appear.
-    needles: Vec<&'static str>,
-    /// At least one of these must appear (when not empty).
-    any: Vec<&'static str>,
-}
-
-fn expect(section: Option<u32>, index: Option<u64>, needles: &[&'static str]) -> Expect {
-    Expect { section, index, needles: needles.to_vec(), any: Vec::new() }
-}
-
-/// Only the file can be named; the message must contain one of `any`.
-fn expect_any(any: &[&'static str]) -> Expect {
-    Expect { any: any.to_vec(), ..Expect::default() }
-}
-
-fn describe(cmd: &Command) -> String {
-    let mut s = String::from("tauforge");
-    for a in cmd.get_args() {
-        s.push(' ');
-        s.push_str(&a.to_string_lossy());
-    }
-    s
-}
-
-/// Runs `cmd` (whose output, if any, goes into the empty folder `out_dir`) and checks the
-/// failure; problems are appended to `failures`.
-fn check_failure(
-    case: &str,
-    mut cmd: Command,
-    bad_file: &Path,
-    out_dir: &Path,
-    exp: &Expect,
-    failures: &mut Vec<String>,
-) {
-    let o: Output = cmd.output().expect("run tauforge");
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    if std::env::var_os("TAUFORGE_SHOW_ERRORS").is_some() {
-        eprintln!("[{case}] {}", err.trim_end());
-    }
-    let mut problems = Vec::new();
-    if o.status.code() != Some(2) {
-        problems.push(format!("exit status {:?}, expected 2", o.status));
-    }
-    if err.contains("panicked") {
-        problems.push("it panicked".into());
-    }
-    if !err.starts_with("tauforge: error:") {
-        problems.push("stderr does not start with `tauforge: error:`".into());
-    }
-    let name = bad_file.file_name().unwrap().to_string_lossy();
-    if !err.contains(name.as_ref()) {
-        problems.push(format!("stderr does not name the file {name}"));
-    }
-    // What the message says besides the file's name (which contains the case's words).
-    let msg = err.replace(name.as_ref(), "<file>");
-    if let Some(s) = exp.section {
-        if !msg.contains(&format!("section {s}")) {
-            problems.push(format!("stderr does not name section {s}"));
-        }
-    }
-    if let Some(i) = exp.index {
-        if !msg.contains(&format!("index {i}")) {
-            problems.push(format!("stderr does not name index {i}"));
-        }
-    }
-    for n in &exp.needles {
-        if !msg.contains(n) {
-            problems.push(format!("stderr does not contain {n:?}"));
-        }
-    }
-    if !exp.any.is_empty() && !exp.any.iter().any(|n| msg.contains(n)) {
-        problems.push(format!("stderr contains none of {:?}", exp.any));
-    }
-    let left: Vec<String> =
-        std::fs::read_dir(out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    if !left.is_empty() {
-        problems.push(format!("files left in the output folder: {left:?}"));
-    }
-    if !problems.is_empty() {
-        failures.push(format!(
-            "[{case}] `{}`: {}\n    stderr: {}",
-            describe(&cmd),
-            problems.join("; "),
-            err.trim_end()
-        ));
-    }
-}
 
 fn small_r1cs() -> PathBuf {
     fixture("circuits/small.r1cs")

@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use ark_ec::{AffineRepr, CurveGroup};
+use common::step::{accepts, rejects};
 use common::{fixture, run_ok, snarkjs, tauforge, tempdir};
 use tauforge::format::binfile::BinFile;
 use tauforge::format::points::{g1_from_lem, g1_to_lem};
@@ -16,29 +17,6 @@ const H_DELTA1: u64 = 468;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Runs verify-step; returns (exit code, stdout, stderr).
-fn step(prev: &Path, next: &Path) -> (i32, String, String) {
-    let out = tauforge().args(["zkey", "verify-step", s(prev), s(next), "--backend", "cpu"]).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn accepts(prev: &Path, next: &Path) -> String {
-    let (code, out, err) = step(prev, next);
-    assert_eq!(code, 0, "verify-step {} {} refused:\n{out}\n{err}", prev.display(), next.display());
-    assert!(out.contains("Step Ok!"), "{out}");
-    out
-}
-
-fn rejects(prev: &Path, next: &Path, reason: &str) {
-    let (code, out, err) = step(prev, next);
-    assert_eq!(code, 1, "verify-step {} {} should be INVALID:\n{out}\n{err}", prev.display(), next.display());
-    assert!(err.contains("INVALID") && err.contains(reason), "expected {reason:?} in:\n{err}");
 }
 
 /// A copy of `src` with the first G1 point that is not the identity, at or after `offset` of
@@ -75,9 +53,9 @@ fn accepts_honest_steps_and_rejects_each_bad_one() {
 
     // Every honest step, on the CPU.
     for w in z.windows(2) {
-        accepts(&w[0], &w[1]);
+        accepts("zkey", &w[0], &w[1]);
     }
-    let out = accepts(&z[3], &z[4]);
+    let out = accepts("zkey", &z[3], &z[4]);
     assert!(out.contains("contribution #4 beacon:") && out.contains("on top of #3"), "{out}");
     // The JSON summary names the new contribution.
     let j = run_ok(tauforge().args(["--json", "zkey", "verify-step", s(&z[1]), s(&z[2])]));
@@ -89,33 +67,33 @@ fn accepts_honest_steps_and_rejects_each_bad_one() {
     // Stale parent: built on z1 while the head is z2.
     let stale = p("stale.zkey");
     run_ok(tauforge().args(["-q", "zkey", "contribute", s(&z[1]), s(&stale), "-e", "late"]));
-    accepts(&z[1], &stale);
-    rejects(&z[2], &stale, "stale parent");
+    accepts("zkey", &z[1], &stale);
+    rejects("zkey", &z[2], &stale, "stale parent");
     // Chained from contribution 0.
     let from0 = p("from0.zkey");
     run_ok(snarkjs().args(["zkey", "contribute", s(&z[0]), s(&from0), "--name=from zero", "-e=zero"]));
-    rejects(&z[2], &from0, "chained from the initial zkey");
+    rejects("zkey", &z[2], &from0, "chained from the initial zkey");
     // Two new contributions at once.
-    rejects(&z[1], &z[3], "2 new contributions");
+    rejects("zkey", &z[1], &z[3], "2 new contributions");
     // Nothing new; and backwards.
-    rejects(&z[2], &z[2], "no new contribution");
-    rejects(&z[2], &z[1], "older than the previous one");
+    rejects("zkey", &z[2], &z[2], "no new contribution");
+    rejects("zkey", &z[2], &z[1], "older than the previous one");
     // A fork: z2 and the stale contribution share only #1.
-    rejects(&stale, &z[3], "contribution record #2 differs");
+    rejects("zkey", &stale, &z[3], "contribution record #2 differs");
 
     // Tampered points of the new key.
     let l = with_doubled_point(&z[2], p("l.zkey"), 8, 64 * 3);
-    rejects(&z[1], &l, "L or H section");
+    rejects("zkey", &z[1], &l, "L or H section");
     let h = with_doubled_point(&z[2], p("h.zkey"), 9, 64 * 5);
-    rejects(&z[1], &h, "L or H section");
+    rejects("zkey", &z[1], &h, "L or H section");
     let d = with_doubled_point(&z[2], p("d.zkey"), 2, H_DELTA1);
-    rejects(&z[1], &d, "delta1 does not match");
+    rejects("zkey", &z[1], &d, "delta1 does not match");
     let a = with_doubled_point(&z[2], p("a.zkey"), 5, 64);
-    rejects(&z[1], &a, "A section (section 5) differs");
+    rejects("zkey", &z[1], &a, "A section (section 5) differs");
     let b1 = with_doubled_point(&z[2], p("b1.zkey"), 6, 64);
-    rejects(&z[1], &b1, "B1 section (section 6) differs");
+    rejects("zkey", &z[1], &b1, "B1 section (section 6) differs");
     let ic = with_doubled_point(&z[2], p("ic.zkey"), 3, 0);
-    rejects(&z[1], &ic, "IC section (section 3) differs");
+    rejects("zkey", &z[1], &ic, "IC section (section 3) differs");
     // The zkey of another circuit.
     let other = p("other.zkey");
     run_ok(tauforge().args([
@@ -126,7 +104,7 @@ fn accepts_honest_steps_and_rejects_each_bad_one() {
         s(&fixture("pot12_final.ptau")),
         s(&other),
     ]));
-    rejects(&z[0], &other, "different circuit");
+    rejects("zkey", &z[0], &other, "different circuit");
 }
 
 #[test]

@@ -53,9 +53,9 @@ fn g1_of(p: Projective) -> Result<G1Affine> {
     }
 }
 
-/// Every check of a step but the L and H sections: headers, fixed sections, the shape of the
-/// chain of records, the records themselves, delta.
-pub fn check_step_records(prev: &Zkey, next: &Zkey) -> Result<ContributionInfo> {
+/// The checks of a step that need neither the record chain's pairings nor the L and H sections:
+/// headers, fixed sections, the shape of the chain of records, delta against the last records.
+pub fn check_step_shape(prev: &Zkey, next: &Zkey) -> Result<()> {
     let (ph, nh) = (&prev.header, &next.header);
     if (ph.n_vars, ph.n_public, ph.domain_size) != (nh.n_vars, nh.n_public, nh.domain_size) {
         return Err(invalid(format!(
@@ -85,20 +85,24 @@ pub fn check_step_records(prev: &Zkey, next: &Zkey) -> Result<ContributionInfo> 
     if let Some(why) = step_shape(&prev.mpc.contributions, &next.mpc.contributions, record_bytes, "zkey") {
         return Err(invalid(why));
     }
-    // The whole chain of records (transcripts, proofs of knowledge, beacons): cheap, and it
-    // recomputes the new record's transcript from everything before it.
-    let (delta_prev, _) = verify_chain(&prev.mpc)?;
-    let (delta_next, mut infos) = verify_chain(&next.mpc)?;
-    if ph.delta1 != delta_prev {
+    let last_delta = |z: &Zkey| z.mpc.contributions.last().map_or(G1Affine::generator(), |c| c.delta_after);
+    if ph.delta1 != last_delta(prev) {
         return Err(invalid("the previous zkey's delta1 does not match its last contribution"));
     }
-    if nh.delta1 != delta_next {
+    if nh.delta1 != last_delta(next) {
         return Err(invalid("delta1 does not match the new contribution's deltaAfter"));
     }
-    if !same_ratio(&G1Affine::generator(), &delta_next, &ark_bn254::G2Affine::generator(), &nh.delta2) {
+    if !same_ratio(&G1Affine::generator(), &nh.delta1, &ark_bn254::G2Affine::generator(), &nh.delta2) {
         return Err(invalid("delta2 is not consistent with delta1"));
     }
+    Ok(())
+}
 
+/// Every check of a step but the L and H sections: [`check_step_shape`], then the whole chain of
+/// `next`'s records (transcripts, proofs of knowledge, beacons), which contains `prev`'s.
+pub fn check_step_records(prev: &Zkey, next: &Zkey) -> Result<ContributionInfo> {
+    check_step_shape(prev, next)?;
+    let (_, mut infos) = verify_chain(&next.mpc)?;
     infos.pop().ok_or_else(|| invalid("no new contribution"))
 }
 

@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 pub mod container;
+pub mod malformed;
+pub mod step;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -270,8 +270,12 @@ pub(crate) fn msm(
     })?;
     let per_window = (buckets / seg) as usize;
     Ok(match group {
-        Group::G1 => Projective::G1(combine::<ark_bn254::g1::Config>(&out, windows, per_window, seg, c, fq_at)?),
-        Group::G2 => Projective::G2(combine::<ark_bn254::g2::Config>(&out, windows, per_window, seg, c, fq2_at)?),
+        Group::G1 => {
+            Projective::G1(combine::<ark_bn254::g1::Config>(&out, windows, per_window, seg, c, coord_words, fq_at)?)
+        }
+        Group::G2 => {
+            Projective::G2(combine::<ark_bn254::g2::Config>(&out, windows, per_window, seg, c, coord_words, fq2_at)?)
+        }
     })
 }
 
@@ -300,21 +304,22 @@ fn combine<C: SWCurveConfig>(
     per_window: usize,
     seg: u32,
     c: u32,
+    cw: usize,
     coord: fn(&[u32], usize) -> Result<C::BaseField, String>,
 ) -> Result<SwProjective<C>, String> {
-    let cw = if std::mem::size_of::<C::BaseField>() > 40 { 16 } else { 8 };
+    // Homogeneous (X : Y : Z) is Jacobian (X·Z, Y·Z², Z): no inversion. The curve equation
+    // Y²Z = X³ + b·Z³ (a = 0 on BN254) is checked on the way.
     let point = |j: usize| -> Result<SwProjective<C>, String> {
         let base = j * 3 * cw;
         let (x, y, z) = (coord(words, base)?, coord(words, base + cw)?, coord(words, base + 2 * cw)?);
         if z.is_zero() {
             return Ok(SwProjective::<C>::zero());
         }
-        let zi = z.inverse().ok_or("no inverse")?;
-        let p = ark_ec::short_weierstrass::Affine::<C>::new_unchecked(x * zi, y * zi);
-        if !p.is_on_curve() {
+        let z2 = z.square();
+        if y.square() * z != x.square() * x + C::COEFF_B * z2 * z {
             return Err(format!("segment result {j} from the GPU is not on the curve"));
         }
-        Ok(p.into())
+        Ok(SwProjective::<C>::new_unchecked(x * z, y * z2, z))
     };
     let sums: Vec<SwProjective<C>> = (0..windows)
         .into_par_iter()
