@@ -8,6 +8,7 @@ pub mod batch_affine;
 pub mod bench;
 pub mod chain;
 pub mod cli;
+pub mod coordinator;
 pub mod crypto;
 pub mod error;
 pub mod format;

@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod coordinator;
 pub mod demo;
 pub mod output;
 pub mod ptau;
@@ -37,6 +38,11 @@ pub enum Command {
     /// Whole-ceremony transcripts.
     #[command(subcommand)]
     Transcript(transcript::TranscriptCommand),
+    /// Run a ceremony service: init, serve, finalize.
+    #[command(subcommand)]
+    Coordinator(coordinator::CoordinatorCommand),
+    /// Take part in a coordinated ceremony: every circuit in one turn.
+    Contribute(coordinator::ContributeArgs),
     /// Run a complete local ceremony on a bundled circuit, with a timing table.
     Demo(demo::DemoArgs),
     /// Measure the throughput of every backend operation on every backend present.
@@ -53,6 +59,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Demo(a) => demo::run(a, &out),
         Command::Bench(a) => bench::run(a, &out),
         Command::Transcript(c) => transcript::run(c, &out),
+        Command::Coordinator(c) => coordinator::run(c, &out),
+        Command::Contribute(a) => coordinator::run_contribute(a, &out),
     };
     match result {
         Ok(code) => code,
