@@ -139,7 +139,9 @@ impl Client {
 
     /// `POST /v1/join`; keeps the token.
     pub fn join(&mut self, name: &str) -> ClientResult<JoinResponse> {
-        let body = JoinRequest { name: name.to_string() };
+        // A token drawn here makes the join safe to repeat when its answer is lost.
+        let token = super::store::random_token().map_err(|r| ClientError::Unreachable(r.reason))?;
+        let body = JoinRequest { name: name.to_string(), token: Some(token) };
         let r: JoinResponse = Self::json(self.send(|| self.request("POST", "/v1/join").send_json(&body))?)?;
         self.token = Some(r.token.clone());
         Ok(r)

@@ -20,6 +20,10 @@ pub const INDEX_HEADER: &str = "x-tauforge-index";
 pub struct JoinRequest {
     /// The participant's public name (recorded in the zkeys by the client).
     pub name: String,
+    /// A participant token the client drew itself (64 hex digits), which makes a repeated join
+    /// (its answer lost) return the same participant; the server draws one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// `POST /v1/join` answer.

@@ -142,9 +142,9 @@ async fn join(
 ) -> Response {
     let Json(req) = match body {
         Ok(b) => b,
-        Err(e) => return Refusal::bad_request(format!("join body: {e}")).into_response(),
+        Err(e) => return Refusal::new(e.status().as_u16(), "bad_request", format!("join body: {e}")).into_response(),
     };
-    reply(with_store(&app, move |s, cfg| s.join(&req.name, now_ms(), cfg)).await)
+    reply(with_store(&app, move |s, cfg| s.join(&req.name, req.token.as_deref(), now_ms(), cfg)).await)
 }
 
 async fn turn(State(app): State<Shared>, h: HeaderMap) -> Response {

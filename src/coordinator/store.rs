@@ -417,18 +417,33 @@ impl Store {
     }
 
     /// `POST /v1/join`.
-    pub fn join(&mut self, name: &str, now: i64, cfg: &Config) -> Result<JoinResponse, Refusal> {
+    pub fn join(&mut self, name: &str, token: Option<&str>, now: i64, cfg: &Config) -> Result<JoinResponse, Refusal> {
         queue::check_participant_name(name)?;
+        if let Some(t) = token {
+            if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Refusal::bad_request("a client-drawn participant token must be 64 hex digits"));
+            }
+        }
         let secret = self.secret.clone();
         let tx = self.tx()?;
         Self::refuse_if_finalized(&tx)?;
+        if let Some(t) = token {
+            // The same join again (its answer was lost): the same participant.
+            if let Ok((id, _, _)) = participant_by_token(&tx, t) {
+                let position = position_of(&tx, id)?.unwrap_or(0);
+                return Ok(JoinResponse { participant: id, token: t.to_string(), position });
+            }
+        }
         let waiting: u64 = tx
             .query_row("SELECT COUNT(*) FROM participant WHERE state = 'waiting'", [], |r| r.get::<_, i64>(0))?
             as u64;
         if waiting >= cfg.limits.max_queue {
             return Err(Refusal::new(503, "queue_full", format!("the queue is full ({waiting} waiting)")));
         }
-        let token = random_token()?;
+        let token = match token {
+            Some(t) => t.to_string(),
+            None => random_token()?,
+        };
         tx.execute(
             "INSERT INTO participant (name, token_hash, queue_pos, state, joined_at) \
              VALUES (?1, ?2, (SELECT COALESCE(MAX(queue_pos), 0) + 1 FROM participant), 'waiting', ?3)",
@@ -574,7 +589,36 @@ impl Store {
         let tx = self.tx()?;
         advance_in(&tx, &secret, now, cfg)?;
         let (pid, _, _) = participant_by_token(&tx, token)?;
-        let c = circuit_by_name(&tx, circuit)?;
+        match Self::upload_checks(&tx, &secret, pid, token, lease, circuit, parent, now, cfg) {
+            Ok(u) => {
+                tx.commit()?;
+                Ok(u)
+            }
+            Err(e) => {
+                // Every refused upload of a known participant is recorded with its reason.
+                let cid: Option<i64> =
+                    tx.query_row("SELECT id FROM circuit WHERE name = ?1", [circuit], |r| r.get(0)).optional()?;
+                let turn = active_turn(&tx)?.filter(|t| t.participant == pid).map(|t| t.id);
+                record_attempt(&tx, pid, cid, turn, "refused", &e.reason, now)?;
+                tx.commit()?;
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn upload_checks(
+        tx: &Transaction,
+        secret: &[u8],
+        pid: i64,
+        token: &str,
+        lease: &str,
+        circuit: &str,
+        parent: &str,
+        now: i64,
+        cfg: &Config,
+    ) -> Result<Upload, Refusal> {
+        let c = circuit_by_name(tx, circuit)?;
         let replay = tx
             .query_row(
                 "SELECT idx, contribution_hash, hash FROM contribution WHERE circuit = ?1 AND parent_hash = ?2 AND participant = ?3",
@@ -592,8 +636,8 @@ impl Store {
                 participant: pid,
             }));
         }
-        Self::refuse_if_finalized(&tx)?;
-        let (_, t) = Self::authorize_in(&secret, &tx, token, lease)?;
+        Self::refuse_if_finalized(tx)?;
+        let (_, t) = Self::authorize_in(secret, tx, token, lease)?;
         let state: Option<String> = tx
             .query_row("SELECT state FROM turn_circuit WHERE turn = ?1 AND circuit = ?2", params![t.id, c.id], |r| {
                 r.get(0)
@@ -638,15 +682,12 @@ impl Store {
                     ),
                 )
             };
-            record_attempt(&tx, pid, Some(c.id), Some(t.id), "refused", &reason, now)?;
-            tx.commit()?;
             return Err(Refusal::new(409, kind, reason));
         }
         tx.execute(
             "UPDATE turn_circuit SET state = 'uploading' WHERE turn = ?1 AND circuit = ?2",
             params![t.id, c.id],
         )?;
-        tx.commit()?;
         let max_size = c.head_size + cfg.limits.upload_slack_bytes;
         Ok(Upload::New(UploadTicket {
             participant: pid,
@@ -742,6 +783,11 @@ impl Store {
         advance_in(&tx, &secret, now, cfg)?;
         Self::refuse_if_finalized(&tx)?;
         let (id, _, state) = participant_by_token(&tx, token)?;
+        if state == "waiting" || state == "active" {
+            // Already back in the queue (a repeated retry whose answer was lost).
+            let position = position_of(&tx, id)?.unwrap_or(0);
+            return Ok(JoinResponse { participant: id, token: String::new(), position });
+        }
         if state != "expired" && state != "exhausted" {
             return Err(Refusal::new(409, "nothing_to_retry", format!("nothing to retry: the participant is {state}")));
         }

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod container;
+pub mod coordinator;
 pub mod malformed;
 pub mod step;
 

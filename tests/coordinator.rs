@@ -1,0 +1,377 @@
+//! The coordinator on loopback: many contributors at once, stale and chained-from-0 uploads,
+//! stalled turns and the retry budget, malformed uploads and forged leases, rate limits, and
+//! SIGKILL at random points.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::coordinator::{check_transcript, contributor, receipts_of, Ceremony, Settings, CIRCUITS};
+use tauforge::backend::CpuBackend;
+use tauforge::coordinator::client::{Client, ClientError, ContributeOptions};
+use tauforge::coordinator::protocol::TurnView;
+use tauforge::crypto::entropy::random_rng;
+use tauforge::phase2::contribute::{contribute, Source};
+use zeroize::Zeroizing;
+
+/// `head` plus one random contribution, written to `out`; returns its bytes.
+fn contribute_file(head: &Path, out: &Path) -> Vec<u8> {
+    let mut rng = random_rng(b"test").unwrap();
+    contribute(head, out, Source::Random(&mut rng), Some("test"), &CpuBackend).unwrap();
+    std::fs::read(out).unwrap()
+}
+
+fn sha256(b: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(b))
+}
+
+/// Polls until the participant's turn is active (or `want` state is reached).
+fn wait_for(c: &Client, want: &str, within: Duration) -> TurnView {
+    let end = Instant::now() + within;
+    loop {
+        let v = c.turn().unwrap();
+        if v.state == want {
+            return v;
+        }
+        assert!(Instant::now() < end, "participant never became {want}: {v:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn joined(url: &str, name: &str) -> Client {
+    let mut c = Client::new(url);
+    c.patience = Duration::from_secs(20);
+    c.join(name).unwrap();
+    c
+}
+
+/// (circuit name → (head index, head hash)) from `/v1/status`.
+fn heads(c: &Client) -> Vec<(String, u64, String)> {
+    let s = c.status().unwrap();
+    s["circuits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["name"].as_str().unwrap().to_string(),
+                x["contributions"].as_u64().unwrap(),
+                x["head_hash"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Runs one whole honest turn for `c` (already active) over every pending circuit.
+fn honest_turn(c: &Client, v: &TurnView, work: &Path) -> Vec<tauforge::coordinator::protocol::Receipt> {
+    let lease = v.lease.as_deref().unwrap();
+    let mut out = Vec::new();
+    for circ in v.circuits.iter().filter(|x| x.state == "pending") {
+        let head = work.join(format!("{}_h.zkey", circ.name));
+        let (parent, _) = c.download(&circ.name, lease, &head).unwrap();
+        let bytes = contribute_file(&head, &work.join(format!("{}_n.zkey", circ.name)));
+        out.push(c.upload(&circ.name, lease, &parent, &bytes).unwrap());
+    }
+    out
+}
+
+fn refusal(r: Result<impl std::fmt::Debug, ClientError>) -> (u16, String, String) {
+    match r {
+        Err(ClientError::Refused { status, body }) => (status, body.error, body.reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn thirty_contributors_at_once_make_three_linear_chains() {
+    let c = Ceremony::init(Settings::default());
+    let server = c.serve(0);
+    let children: Vec<_> = (0..30).map(|i| contributor(&server.url, &format!("p{i:02}"), 120)).collect();
+    let receipts: Vec<_> = children.into_iter().flat_map(receipts_of).collect();
+    assert_eq!(receipts.len(), 30 * CIRCUITS.len(), "every contributor gets one receipt per circuit");
+    // Each circuit's indices are exactly 1..=30: no fork, no gap, no double.
+    for name in CIRCUITS {
+        let mut idx: Vec<u64> =
+            receipts.iter().filter(|r| r["circuit"] == name).map(|r| r["index"].as_u64().unwrap()).collect();
+        idx.sort();
+        assert_eq!(idx, (1..=30).collect::<Vec<_>>(), "{name}");
+    }
+    drop(server);
+    c.finalize();
+    assert_eq!(check_transcript(&c, &receipts), vec![30, 30, 30]);
+}
+
+#[test]
+fn stale_parent_and_chained_from_0_are_refused_and_change_no_head() {
+    let c = Ceremony::init(Settings::default());
+    let server = c.serve(0);
+    let work = common::tempdir();
+    let w = work.path();
+    // Two honest turns: every head is at #2. Keep the zkeys after #0 and #1 of `small`.
+    let p1 = joined(&server.url, "p1");
+    let v1 = wait_for(&p1, "active", Duration::from_secs(10));
+    let lease1 = v1.lease.clone().unwrap();
+    let h0 = w.join("small_0.zkey");
+    p1.download("small", &lease1, &h0).unwrap();
+    honest_turn(&p1, &v1, w);
+    let p2 = joined(&server.url, "p2");
+    let v2 = wait_for(&p2, "active", Duration::from_secs(10));
+    let h1 = w.join("small_1.zkey");
+    p2.download("small", v2.lease.as_deref().unwrap(), &h1).unwrap();
+    honest_turn(&p2, &v2, w);
+
+    let p3 = joined(&server.url, "p3");
+    let v3 = wait_for(&p3, "active", Duration::from_secs(10));
+    let lease3 = v3.lease.clone().unwrap();
+    let before = heads(&p3);
+    assert!(before.iter().all(|(_, i, _)| *i == 2), "{before:?}");
+    let on0 = contribute_file(&h0, &w.join("on0.zkey"));
+    let on1 = contribute_file(&h1, &w.join("on1.zkey"));
+    let (hash0, hash1) = (sha256(&std::fs::read(&h0).unwrap()), sha256(&std::fs::read(&h1).unwrap()));
+
+    // Naming its real (old) parent: refused before the body is even looked at.
+    let (st, kind, why) = refusal(p3.upload("small", &lease3, &hash1, &on1));
+    assert_eq!((st, kind.as_str()), (409, "stale_parent"), "{why}");
+    assert!(why.contains("stale parent"), "{why}");
+    let (st, kind, why) = refusal(p3.upload("small", &lease3, &hash0, &on0));
+    assert_eq!((st, kind.as_str()), (409, "chained_from_0"), "{why}");
+    assert!(why.contains("chained from 0"), "{why}");
+    // Naming the current head but built on an older zkey: verify-step sees it.
+    let head = &before[0].2;
+    let (st, kind, why) = refusal(p3.upload("small", &lease3, head, &on1));
+    assert_eq!((st, kind.as_str()), (409, "stale_parent"), "{why}");
+    let (st, kind, why) = refusal(p3.upload("small", &lease3, head, &on0));
+    assert_eq!((st, kind.as_str()), (409, "chained_from_0"), "{why}");
+    assert_eq!(heads(&p3), before, "a refused upload moved a head");
+
+    // The same participant then contributes properly on the head.
+    let v3 = p3.turn().unwrap();
+    let r = honest_turn(&p3, &v3, w);
+    assert!(r.iter().all(|r| r.index == 3), "{r:?}");
+    let status = p3.status().unwrap();
+    let reasons: Vec<&str> =
+        status["refused"].as_array().unwrap().iter().map(|a| a["reason"].as_str().unwrap()).collect();
+    assert!(reasons.iter().any(|r| r.contains("stale parent")) && reasons.iter().any(|r| r.contains("chained from 0")));
+}
+
+#[test]
+fn a_stalled_contributor_loses_the_slot_and_retries_within_its_budget() {
+    let c = Ceremony::init(Settings { deadlines: (3.0, 3.0, 5.0), retries: 1, ..Settings::default() });
+    let server = c.serve(0);
+    let work = common::tempdir();
+    let w = work.path();
+    let slow = joined(&server.url, "slow");
+    let next = joined(&server.url, "next");
+    let v = wait_for(&slow, "active", Duration::from_secs(5));
+    let lease = v.lease.clone().unwrap();
+    // `slow` downloads everything, finishes `small`, then stalls past the compute deadline.
+    let mut parents = Vec::new();
+    for circ in CIRCUITS {
+        let head = w.join(format!("{circ}_h.zkey"));
+        parents.push(slow.download(circ, &lease, &head).unwrap().0);
+    }
+    let small = contribute_file(&w.join("small_h.zkey"), &w.join("small_n.zkey"));
+    slow.upload("small", &lease, &parents[0], &small).unwrap();
+    let late = contribute_file(&w.join("chain16_h.zkey"), &w.join("chain16_n.zkey"));
+    assert_eq!(wait_for(&next, "active", Duration::from_secs(15)).state, "active", "the slot passes on");
+
+    // Its late upload is refused; no head moves.
+    let before = heads(&next);
+    let (st, kind, why) = refusal(slow.upload("chain16", &lease, &parents[1], &late));
+    assert_eq!((st, kind.as_str()), (403, "lease_expired"), "{why}");
+    assert!(why.contains("compute deadline"), "{why}");
+    assert_eq!(heads(&next), before);
+    let sv = slow.turn().unwrap();
+    assert_eq!(sv.state, "expired");
+    assert_eq!(sv.retryable, vec!["chain16".to_string(), "chain100".to_string()]);
+
+    // The next contributor proceeds; then `slow` retries only its two missing circuits.
+    let nv = next.turn().unwrap();
+    honest_turn(&next, &nv, w);
+    assert_eq!(slow.retry().unwrap().position, 0, "nobody else waits: the turn starts at once");
+    let rv = wait_for(&slow, "active", Duration::from_secs(5));
+    let names: Vec<_> = rv.circuits.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["chain16", "chain100"], "the retry covers only the failed circuits");
+    let lease2 = rv.lease.clone().unwrap();
+    let head = w.join("chain16_h2.zkey");
+    let (parent, idx) = slow.download("chain16", &lease2, &head).unwrap();
+    assert_eq!(idx, 1);
+    let bytes = contribute_file(&head, &w.join("chain16_n2.zkey"));
+    assert_eq!(slow.upload("chain16", &lease2, &parent, &bytes).unwrap().index, 2, "the retry works");
+    // It stalls again on chain100: a second failure there is beyond the budget of one retry.
+    let sv = wait_for(&slow, "exhausted", Duration::from_secs(15));
+    assert!(sv.retryable.is_empty());
+    let (st, kind, why) = refusal(slow.retry());
+    assert_eq!((st, kind.as_str()), (403, "retry_budget_exhausted"), "{why}");
+    let heads = heads(&next);
+    assert_eq!(heads.iter().map(|h| h.1).collect::<Vec<_>>(), vec![2, 2, 1]);
+}
+
+#[test]
+fn malformed_uploads_forged_leases_and_floods_are_refused() {
+    let c = Ceremony::init(Settings { retries: 20, ..Settings::default() });
+    let server = c.serve(0);
+    let work = common::tempdir();
+    let w = work.path();
+    let p = joined(&server.url, "p");
+    let v = wait_for(&p, "active", Duration::from_secs(5));
+    let lease = v.lease.clone().unwrap();
+    let (parent, _) = p.download("small", &lease, &w.join("small.zkey")).unwrap();
+    let (p16, _) = p.download("chain16", &lease, &w.join("chain16.zkey")).unwrap();
+    let good = contribute_file(&w.join("small.zkey"), &w.join("small_n.zkey"));
+    let other = contribute_file(&w.join("chain16.zkey"), &w.join("chain16_n.zkey"));
+    let before = heads(&p);
+
+    let forged = "ab".repeat(32);
+    let (st, kind, _) = refusal(p.upload("small", &forged, &parent, &good));
+    assert_eq!((st, kind.as_str()), (403, "bad_lease"));
+    let (st, kind, _) = refusal(p.download("small", &forged, &w.join("x.zkey")));
+    assert_eq!((st, kind.as_str()), (403, "bad_lease"));
+    let stranger = Client::new(&server.url).with_token(&"cd".repeat(32));
+    let (st, _, why) = refusal(stranger.upload("small", &lease, &parent, &good));
+    assert_eq!(st, 401, "{why}");
+    let anonymous = Client::new(&server.url);
+    assert_eq!(refusal(anonymous.turn()).0, 401);
+
+    let garbage: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let (st, kind, why) = refusal(p.upload("small", &lease, &parent, &garbage));
+    assert_eq!((st, kind.as_str()), (400, "bad_request"), "{why}");
+    assert!(why.starts_with("malformed upload") && why.contains("the uploaded zkey"), "{why}");
+    let (st, _, why) = refusal(p.upload("small", &lease, &parent, &good[..good.len() / 2]));
+    assert_eq!(st, 400, "{why}");
+    assert!(why.contains("section"), "a truncated upload names the section: {why}");
+    let mut big = good.clone();
+    big.resize(good.len() + 200 * 1024, 0);
+    let (st, kind, why) = refusal(p.upload("small", &lease, &parent, &big));
+    assert_eq!((st, kind.as_str()), (413, "too_large"), "{why}");
+    let (st, kind, why) = refusal(p.upload("small", &lease, &parent, &other));
+    assert_eq!((st, kind.as_str()), (422, "invalid_contribution"), "{why}");
+    assert!(why.contains("different circuit"), "{why}");
+    let (st, kind, _) = refusal(p.upload("nope", &lease, &parent, &good));
+    assert_eq!((st, kind.as_str()), (404, "unknown_circuit"));
+    let (st, kind, _) = refusal(p.upload("small", &lease, &"00".repeat(32), &good));
+    assert_eq!((st, kind.as_str()), (409, "stale_parent"));
+    assert_eq!(heads(&p), before, "no refused upload moved a head");
+    // Every refusal is recorded with its reason.
+    let status = p.status().unwrap();
+    assert!(status["refused"].as_array().unwrap().len() >= 6, "{status:#}");
+
+    // After all that, the honest uploads go through.
+    assert_eq!(p.upload("small", &lease, &parent, &good).unwrap().index, 1);
+    assert_eq!(p.upload("chain16", &lease, &p16, &other).unwrap().index, 1);
+
+    // A name that is too long, and a join body over the limit.
+    let mut q = Client::new(&server.url);
+    assert_eq!(refusal(q.join(&"x".repeat(100))).0, 400);
+    assert_eq!(refusal(q.join(&"x".repeat(20_000))).0, 413);
+    drop(server);
+
+    // Request rate: a burst of 5, then 2 per second.
+    let c2 = Ceremony::init(Settings { rate: (2.0, 5.0), ..Settings::default() });
+    let s2 = c2.serve(0);
+    let agent = ureq::AgentBuilder::new().build();
+    let codes: Vec<u16> = (0..12)
+        .map(|_| match agent.get(&format!("{}/v1/status", s2.url)).call() {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("{e}"),
+        })
+        .collect();
+    assert!(codes[..5].iter().all(|c| *c == 200), "{codes:?}");
+    assert!(codes.contains(&429), "a flood is limited: {codes:?}");
+}
+
+#[test]
+fn killed_at_random_points_the_coordinator_loses_nothing() {
+    let c = Ceremony::init(Settings::default());
+    let mut server = c.serve(0);
+    let url = server.url.clone();
+    let children: Vec<_> = (0..8).map(|i| contributor(&url, &format!("k{i}"), 90)).collect();
+    // SIGKILL and restart at pseudo-random moments while the contributions go on.
+    let mut seed = 0x9e3779b97f4a7c15u64 ^ std::process::id() as u64;
+    let (mut kills, mut mid_run) = (0, 0);
+    let start = Instant::now();
+    while kills < 10 && start.elapsed() < Duration::from_secs(120) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(100 + seed % 500));
+        server.restart();
+        kills += 1;
+        let done: u64 = Client::new(&server.url).status().unwrap()["circuits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["contributions"].as_u64().unwrap())
+            .sum();
+        if done > 0 && done < 24 {
+            mid_run += 1;
+        }
+        // Nothing half-written is ever left where it could be served.
+        let leftovers: Vec<PathBuf> =
+            std::fs::read_dir(c.data().join("incoming")).unwrap().flatten().map(|e| e.path()).collect();
+        assert!(leftovers.is_empty(), "recovery left {leftovers:?}");
+    }
+    assert!(mid_run >= 3, "only {mid_run} of {kills} kills fell in the middle of the run");
+    let receipts: Vec<_> = children.into_iter().flat_map(receipts_of).collect();
+    assert_eq!(receipts.len(), 8 * CIRCUITS.len());
+    server.kill();
+    let mut s = c.serve(0);
+    let status = Client::new(&s.url).status().unwrap();
+    for circuit in status["circuits"].as_array().unwrap() {
+        assert_eq!(circuit["contributions"], 8, "{status:#}");
+    }
+    s.kill();
+    c.finalize();
+    assert_eq!(check_transcript(&c, &receipts), vec![8, 8, 8]);
+}
+
+#[test]
+fn finalize_refuses_a_changed_beacon_and_an_empty_circuit() {
+    let c = Ceremony::init(Settings::default());
+    // No contributions yet.
+    let (_, err) = common::run_fail(common::tauforge().args(["coordinator", "finalize"]).arg(&c.config).args([
+        "--beacon",
+        common::coordinator::BEACON,
+        "--backend",
+        "cpu",
+    ]));
+    assert!(err.contains("has no contributions"), "{err}");
+    let server = c.serve(0);
+    let opts = ContributeOptions {
+        url: server.url.clone(),
+        name: "only".into(),
+        entropy: Zeroizing::new("e".into()),
+        patience: Duration::from_secs(20),
+        work_dir: None,
+    };
+    let r = tauforge::coordinator::client::contribute(&opts, &CpuBackend, |_| {}).unwrap();
+    assert_eq!(r.len(), 3);
+    drop(server);
+    // A beacon value other than the committed one.
+    let (_, err) = common::run_fail(common::tauforge().args(["coordinator", "finalize"]).arg(&c.config).args([
+        "--beacon",
+        "ff00",
+        "--backend",
+        "cpu",
+    ]));
+    assert!(err.contains("does not match the committed hash"), "{err}");
+    // A beacon source edited after init.
+    let text = std::fs::read_to_string(&c.config).unwrap();
+    std::fs::write(&c.config, text.replace("source = \"test beacon\"", "source = \"another beacon\"")).unwrap();
+    let (_, err) = common::run_fail(common::tauforge().args(["coordinator", "finalize"]).arg(&c.config).args([
+        "--beacon",
+        common::coordinator::BEACON,
+        "--backend",
+        "cpu",
+    ]));
+    assert!(err.contains("differs from the one committed at init"), "{err}");
+    std::fs::write(&c.config, text).unwrap();
+    c.finalize();
+    assert_eq!(
+        check_transcript(&c, &r.iter().map(|x| serde_json::to_value(x).unwrap()).collect::<Vec<_>>()),
+        vec![1, 1, 1]
+    );
+}
