@@ -375,3 +375,17 @@ fn finalize_refuses_a_changed_beacon_and_an_empty_circuit() {
         vec![1, 1, 1]
     );
 }
+
+#[test]
+fn the_readme_config_example_is_a_valid_config() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\nname = ").expect("README has a ceremony.toml example") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = common::tempdir();
+    let p = dir.path().join("ceremony.toml");
+    std::fs::write(&p, &readme[start..end]).unwrap();
+    let cfg = tauforge::coordinator::config::Config::read(&p).unwrap();
+    assert_eq!(cfg.circuits.len(), 2);
+    assert_eq!((cfg.deadlines.download_s, cfg.deadlines.compute_s, cfg.deadlines.upload_s), (120.0, 600.0, 300.0));
+    assert_eq!(cfg.beacon.source, "drand round 5000000");
+}

@@ -194,6 +194,11 @@ fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
+/// Equality that takes the same time wherever the inputs differ (lease tokens).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A fresh random token (32 bytes, hex).
 pub fn random_token() -> Result<String, Refusal> {
     let mut b = [0u8; 32];
@@ -527,7 +532,7 @@ impl Store {
         let (id, _, _) = participant_by_token(tx, token)?;
         let lease_hash = sha256_hex(lease.as_bytes());
         if let Some(t) = active_turn(tx)?.filter(|t| t.participant == id) {
-            if Self::lease_for(secret, &t.nonce) == lease {
+            if constant_time_eq(Self::lease_for(secret, &t.nonce).as_bytes(), lease.as_bytes()) {
                 return Ok((id, t));
             }
             return Err(Refusal::new(403, "bad_lease", "the lease token is not this turn's lease"));
