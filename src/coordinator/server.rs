@@ -290,7 +290,7 @@ async fn upload(State(app): State<Shared>, UrlPath(name): UrlPath<String>, h: He
     // marked as uploading (axum drops the handler's future when the connection goes).
     let task = tokio::spawn(async move {
         match ticket {
-            Upload::Replay(receipt) => replay(&app, receipt, body).await,
+            Upload::Replay(receipt, max) => replay(&app, receipt, max, body).await,
             Upload::New(t) => {
                 let r = accept_upload(&app, &t, body, declared).await;
                 match r {
@@ -317,10 +317,10 @@ async fn upload(State(app): State<Shared>, UrlPath(name): UrlPath<String>, h: He
     }
 }
 
-async fn replay(app: &Shared, receipt: Receipt, body: Body) -> std::result::Result<Receipt, Refusal> {
+async fn replay(app: &Shared, receipt: Receipt, max: u64, body: Body) -> std::result::Result<Receipt, Refusal> {
     let tmp = app.cfg.data_dir.join(INCOMING).join(format!("replay-{}.part", super::store::random_token()?));
     let far = tokio::time::Instant::now() + Duration::from_secs(600);
-    let r = receive(body, &tmp, u64::MAX / 4, far).await;
+    let r = receive(body, &tmp, max, far).await;
     let _ = tokio::fs::remove_file(&tmp).await;
     match r {
         Ok((hash, _)) if hash == receipt.file_hash => Ok(receipt),

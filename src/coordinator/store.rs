@@ -180,8 +180,9 @@ pub enum Upload {
     /// A new upload onto the current head.
     New(UploadTicket),
     /// The same participant re-sending a contribution already accepted (its response was lost):
-    /// answered with the same receipt if the body hashes to the accepted file.
-    Replay(Receipt),
+    /// answered with the same receipt if the body (at most the given bytes) hashes to the
+    /// accepted file.
+    Replay(Receipt, u64),
 }
 
 /// The coordinator's SQL state.
@@ -632,14 +633,19 @@ impl Store {
             )
             .optional()?;
         if let Some((idx, ch, h)) = replay {
-            return Ok(Upload::Replay(Receipt {
-                circuit: c.name,
-                index: idx as u64,
-                contribution_hash: ch,
-                file_hash: h,
-                parent_hash: parent.to_string(),
-                participant: pid,
-            }));
+            // Zkeys only grow along a chain: the head bounds every earlier file.
+            let max = c.head_size + cfg.limits.upload_slack_bytes;
+            return Ok(Upload::Replay(
+                Receipt {
+                    circuit: c.name,
+                    index: idx as u64,
+                    contribution_hash: ch,
+                    file_hash: h,
+                    parent_hash: parent.to_string(),
+                    participant: pid,
+                },
+                max,
+            ));
         }
         Self::refuse_if_finalized(tx)?;
         let (_, t) = Self::authorize_in(secret, tx, token, lease)?;
