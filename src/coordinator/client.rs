@@ -167,34 +167,54 @@ impl Client {
         Self::json(self.send(|| self.request("GET", "/v1/status").call())?)
     }
 
-    /// Downloads `circuit`'s head into `to`; checks it against the hash the coordinator names.
-    /// Returns (hash, chain index).
+    /// Downloads `circuit`'s head into `to` (streamed, hashed on the way); checks it against
+    /// the hash the coordinator names. Returns (hash, chain index).
     pub fn download(&self, circuit: &str, lease: &str, to: &Path) -> ClientResult<(String, u64)> {
         let path = format!("/v1/circuits/{circuit}/head");
         let resp = self.send(|| self.request("GET", &path).set(LEASE_HEADER, lease).call())?;
         let hash = resp.header(HASH_HEADER).unwrap_or("").to_string();
         let index = resp.header(INDEX_HEADER).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes)
-            .map_err(|e| ClientError::Unreachable(format!("downloading {circuit}: {e}")))?;
-        let got = hex::encode(Sha256::digest(&bytes));
-        if got != hash {
+        let mut reader = resp.into_reader();
+        let mut out = crate::format::atomic::AtomicFile::create(to)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = std::io::Read::read(&mut reader, &mut buf)
+                .map_err(|e| ClientError::Unreachable(format!("downloading {circuit}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])?;
+        }
+        if hex::encode(hasher.finalize()) != hash {
             return Err(ClientError::Unreachable(format!("downloaded head of {circuit} does not match its hash")));
         }
-        crate::format::atomic::write_file(to, &bytes)?;
+        out.commit()?;
         Ok((hash, index))
     }
 
     /// Uploads a contribution to `circuit` built on `parent` (its SHA-256, hex).
     pub fn upload(&self, circuit: &str, lease: &str, parent: &str, zkey: &[u8]) -> ClientResult<Receipt> {
         let path = format!("/v1/circuits/{circuit}/contribution");
+        Self::json(self.send(|| self.upload_request(&path, lease, parent).send_bytes(zkey))?)
+    }
+
+    /// Uploads the zkey at `file` (streamed from disk).
+    pub fn upload_file(&self, circuit: &str, lease: &str, parent: &str, file: &Path) -> ClientResult<Receipt> {
+        let path = format!("/v1/circuits/{circuit}/contribution");
+        let len = std::fs::metadata(file).map_err(|e| crate::Error::io(file, e))?.len();
         Self::json(self.send(|| {
-            self.request("POST", &path)
-                .set(LEASE_HEADER, lease)
-                .set(PARENT_HEADER, parent)
-                .set("Content-Type", "application/octet-stream")
-                .send_bytes(zkey)
+            let f = std::fs::File::open(file).map_err(ureq::Error::from)?;
+            self.upload_request(&path, lease, parent).set("Content-Length", &len.to_string()).send(f)
         })?)
+    }
+
+    fn upload_request(&self, path: &str, lease: &str, parent: &str) -> ureq::Request {
+        self.request("POST", path)
+            .set(LEASE_HEADER, lease)
+            .set(PARENT_HEADER, parent)
+            .set("Content-Type", "application/octet-stream")
     }
 }
 
@@ -332,8 +352,7 @@ fn contribute_one(
     let mut rng = random_rng(opts.entropy.as_bytes())?;
     zkey_contribute(&head, &next, Source::Random(&mut rng), Some(&opts.name), backend)?;
     drop(rng);
-    let bytes = std::fs::read(&next).map_err(|e| crate::Error::io(&next, e))?;
-    let r = client.upload(circuit, lease, &parent, &bytes);
+    let r = client.upload_file(circuit, lease, &parent, &next);
     let _ = std::fs::remove_file(&head);
     let _ = std::fs::remove_file(&next);
     r

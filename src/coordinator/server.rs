@@ -189,9 +189,12 @@ async fn download(State(app): State<Shared>, UrlPath(name): UrlPath<String>, h: 
         let lease = header_str(&h, LEASE_HEADER)?;
         let d = with_store(&app, move |s, cfg| s.download(&token, &lease, &name, now_ms(), cfg)).await?;
         let path = app.cfg.data_dir.join(&d.file);
-        let bytes =
-            tokio::fs::read(&path).await.map_err(|e| Refusal::internal(format!("reading the head {}: {e}", d.file)))?;
-        let mut r = Body::from(bytes).into_response();
+        let read_err = |e: std::io::Error| Refusal::internal(format!("reading the head {}: {e}", d.file));
+        let file = tokio::fs::File::open(&path).await.map_err(read_err)?;
+        let len = file.metadata().await.map_err(read_err)?.len();
+        // Streamed: a large circuit's zkey never sits whole in memory.
+        let mut r = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 1 << 20)).into_response();
+        r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         let hd = r.headers_mut();
         hd.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
         hd.insert(HASH_HEADER, HeaderValue::from_str(&d.hash).map_err(|e| Refusal::internal(e.to_string()))?);
