@@ -397,3 +397,34 @@ fn the_readme_config_example_is_a_valid_config() {
     assert_eq!((cfg.deadlines.download_s, cfg.deadlines.compute_s, cfg.deadlines.upload_s), (120.0, 600.0, 300.0));
     assert_eq!(cfg.beacon.source, "drand round 5000000");
 }
+
+#[test]
+fn a_participant_that_stops_polling_loses_its_place_not_the_slot() {
+    let c = Ceremony::init(Settings { idle_s: 1.0, ..Settings::default() });
+    let server = c.serve(0);
+    let work = common::tempdir();
+    let first = joined(&server.url, "first");
+    let gone = joined(&server.url, "gone"); // never asks for its turn
+    let last = joined(&server.url, "last");
+    let v = wait_for(&first, "active", Duration::from_secs(5));
+    assert_eq!(last.turn().unwrap().position, Some(2));
+    // While `first` works, `last` keeps polling and `gone` stays silent past idle_s.
+    let end = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < end {
+        last.turn().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    honest_turn(&first, &v, work.path());
+    // The slot goes straight to `last`; `gone` is out of the queue, with the reason recorded.
+    let lv = wait_for(&last, "active", Duration::from_secs(2));
+    assert_eq!(lv.circuits.len(), 3);
+    let gv = gone.turn().unwrap();
+    assert_eq!(gv.state, "expired");
+    assert_eq!(gv.retryable.len(), 3, "nothing was used of its retry budget");
+    let status = gone.status().unwrap();
+    let reasons: Vec<&str> =
+        status["refused"].as_array().unwrap().iter().map(|a| a["reason"].as_str().unwrap()).collect();
+    assert!(reasons.iter().any(|r| r.starts_with("left the queue")), "{reasons:?}");
+    // Back in the queue on asking.
+    assert_eq!(gone.retry().unwrap().position, 1);
+}

@@ -49,11 +49,15 @@ pub struct Deadlines {
     pub compute_s: f64,
     /// Then every upload must have been received within this.
     pub upload_s: f64,
+    /// A waiting participant not heard from (no `GET /v1/turn`) for this long loses its place
+    /// when its turn would start, so a vanished client never holds the slot.
+    #[serde(default = "default_idle")]
+    pub idle_s: f64,
 }
 
 impl Default for Deadlines {
     fn default() -> Self {
-        Deadlines { download_s: 120.0, compute_s: 600.0, upload_s: 300.0 }
+        Deadlines { download_s: 120.0, compute_s: 600.0, upload_s: 300.0, idle_s: default_idle() }
     }
 }
 
@@ -125,6 +129,9 @@ fn default_data_dir() -> PathBuf {
 fn default_listen() -> String {
     "127.0.0.1:8547".into()
 }
+fn default_idle() -> f64 {
+    60.0
+}
 fn default_poll_ms() -> u64 {
     1000
 }
@@ -179,7 +186,9 @@ impl Config {
             }
         }
         let d = &self.deadlines;
-        for (what, v) in [("download_s", d.download_s), ("compute_s", d.compute_s), ("upload_s", d.upload_s)] {
+        for (what, v) in
+            [("download_s", d.download_s), ("compute_s", d.compute_s), ("upload_s", d.upload_s), ("idle_s", d.idle_s)]
+        {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("deadlines.{what} must be a positive number of seconds"));
             }

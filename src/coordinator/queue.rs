@@ -71,7 +71,10 @@ mod tests {
 
     #[test]
     fn deadlines_follow_the_phases() {
-        let d = Deadlines::starting(1000, &config::Deadlines { download_s: 1.0, compute_s: 2.0, upload_s: 0.5 });
+        let d = Deadlines::starting(
+            1000,
+            &config::Deadlines { download_s: 1.0, compute_s: 2.0, upload_s: 0.5, idle_s: 60.0 },
+        );
         assert_eq!((d.download, d.compute, d.upload), (2000, 4000, 4500));
         let pending = |at| vec![("pending".to_string(), at)];
         assert_eq!(expiry(&d, &pending(None), 1999), None);

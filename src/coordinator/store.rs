@@ -41,7 +41,8 @@ CREATE TABLE participant (
     token_hash TEXT NOT NULL UNIQUE,
     queue_pos INTEGER UNIQUE,
     state TEXT NOT NULL,
-    joined_at INTEGER NOT NULL
+    joined_at INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
 );
 CREATE TABLE turn (
     id INTEGER PRIMARY KEY,
@@ -451,8 +452,8 @@ impl Store {
             None => random_token()?,
         };
         tx.execute(
-            "INSERT INTO participant (name, token_hash, queue_pos, state, joined_at) \
-             VALUES (?1, ?2, (SELECT COALESCE(MAX(queue_pos), 0) + 1 FROM participant), 'waiting', ?3)",
+            "INSERT INTO participant (name, token_hash, queue_pos, state, joined_at, last_seen) \
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(queue_pos), 0) + 1 FROM participant), 'waiting', ?3, ?3)",
             params![name, sha256_hex(token.as_bytes()), now],
         )?;
         let id = tx.last_insert_rowid();
@@ -466,6 +467,10 @@ impl Store {
     pub fn turn_view(&mut self, token: &str, now: i64, cfg: &Config) -> Result<TurnView, Refusal> {
         let secret = self.secret.clone();
         let tx = self.tx()?;
+        tx.execute(
+            "UPDATE participant SET last_seen = ?2 WHERE token_hash = ?1",
+            params![sha256_hex(token.as_bytes()), now],
+        )?;
         advance_in(&tx, &secret, now, cfg)?;
         let (id, _, state) = participant_by_token(&tx, token)?;
         let mut v = TurnView {
@@ -810,9 +815,9 @@ impl Store {
             return Err(Refusal::new(403, "retry_budget_exhausted", reason));
         }
         tx.execute(
-            "UPDATE participant SET state = 'waiting', \
+            "UPDATE participant SET state = 'waiting', last_seen = ?2, \
              queue_pos = (SELECT COALESCE(MAX(queue_pos), 0) + 1 FROM participant) WHERE id = ?1",
-            [id],
+            params![id, now],
         )?;
         advance_in(&tx, &secret, now, cfg)?;
         let position = position_of(&tx, id)?.unwrap_or(0);
@@ -1024,12 +1029,23 @@ fn advance_in(tx: &Transaction, secret: &[u8], now: i64, cfg: &Config) -> Result
         }
     }
     while active_turn(tx)?.is_none() {
-        let next: Option<i64> = tx
-            .query_row("SELECT id FROM participant WHERE state = 'waiting' ORDER BY queue_pos LIMIT 1", [], |r| {
-                r.get(0)
-            })
+        let next: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT id, last_seen FROM participant WHERE state = 'waiting' ORDER BY queue_pos LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        let Some(p) = next else { break };
+        let Some((p, last_seen)) = next else { break };
+        let idle_ms = (cfg.deadlines.idle_s * 1000.0) as i64;
+        if now - last_seen > idle_ms {
+            // Gone quiet while waiting: it loses its place (it may retry) instead of the slot
+            // waiting a whole download deadline for it.
+            let reason = format!("left the queue: not heard from for {} s while waiting", (now - last_seen) / 1000);
+            record_attempt(tx, p, None, None, "refused", &reason, now)?;
+            tx.execute("UPDATE participant SET state = 'expired', queue_pos = NULL WHERE id = ?1", [p])?;
+            continue;
+        }
         let needed = needed_circuits(tx, p, cfg.retries)?;
         if needed.is_empty() {
             let s = if all_accepted(tx, p)? { "done" } else { "exhausted" };

@@ -18,6 +18,8 @@ pub const BEACON: &str = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b
 pub struct Settings {
     /// (download, compute, upload) seconds.
     pub deadlines: (f64, f64, f64),
+    /// Seconds a waiting participant may stay silent.
+    pub idle_s: f64,
     /// Retries per (participant, circuit).
     pub retries: u32,
     /// (requests per second, burst).
@@ -26,7 +28,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { deadlines: (60.0, 120.0, 60.0), retries: 2, rate: (1000.0, 1000.0) }
+        Settings { deadlines: (60.0, 120.0, 60.0), idle_s: 60.0, retries: 2, rate: (1000.0, 1000.0) }
     }
 }
 
@@ -56,10 +58,10 @@ impl Ceremony {
         };
         let text = format!(
             "name = \"test ceremony\"\nlisten = \"127.0.0.1:0\"\npoll_ms = 100\nretries = {}\n\
-             [deadlines]\ndownload_s = {}\ncompute_s = {}\nupload_s = {}\n\
+             [deadlines]\ndownload_s = {}\ncompute_s = {}\nupload_s = {}\nidle_s = {}\n\
              [limits]\nrequests_per_s = {}\nburst = {}\n\
              [beacon]\nsource = \"test beacon\"\niterations_exp = 10\nvalue_sha256 = \"{beacon_sha}\"\n{circuits}",
-            s.retries, s.deadlines.0, s.deadlines.1, s.deadlines.2, s.rate.0, s.rate.1
+            s.retries, s.deadlines.0, s.deadlines.1, s.deadlines.2, s.idle_s, s.rate.0, s.rate.1
         );
         let config = d.join("ceremony.toml");
         std::fs::write(&config, text).unwrap();
