@@ -472,6 +472,8 @@ impl Store {
             params![sha256_hex(token.as_bytes()), now],
         )?;
         advance_in(&tx, &secret, now, cfg)?;
+        tx.commit()?;
+        let tx = self.tx()?;
         let (id, _, state) = participant_by_token(&tx, token)?;
         let mut v = TurnView {
             state: state.clone(),
@@ -570,8 +572,9 @@ impl Store {
         cfg: &Config,
     ) -> Result<Download, Refusal> {
         let secret = self.secret.clone();
+        // The queue moves in its own transaction, so a refusal below cannot undo it.
+        self.advance(now, cfg)?;
         let tx = self.tx()?;
-        advance_in(&tx, &secret, now, cfg)?;
         let c = circuit_by_name(&tx, circuit)?;
         let (_, t) = Self::authorize_in(&secret, &tx, token, lease)?;
         let n = tx.execute(
@@ -597,8 +600,9 @@ impl Store {
         cfg: &Config,
     ) -> Result<Upload, Refusal> {
         let secret = self.secret.clone();
+        // The queue moves in its own transaction, so a refusal below cannot undo it.
+        self.advance(now, cfg)?;
         let tx = self.tx()?;
-        advance_in(&tx, &secret, now, cfg)?;
         let (pid, _, _) = participant_by_token(&tx, token)?;
         match Self::upload_checks(&tx, &secret, pid, token, lease, circuit, parent, now, cfg) {
             Ok(u) => {
@@ -795,8 +799,9 @@ impl Store {
     /// the retry budget allows.
     pub fn retry(&mut self, token: &str, now: i64, cfg: &Config) -> Result<JoinResponse, Refusal> {
         let secret = self.secret.clone();
+        // The queue moves in its own transaction, so a refusal below cannot undo it.
+        self.advance(now, cfg)?;
         let tx = self.tx()?;
-        advance_in(&tx, &secret, now, cfg)?;
         Self::refuse_if_finalized(&tx)?;
         let (id, _, state) = participant_by_token(&tx, token)?;
         if state == "waiting" || state == "active" {
@@ -878,9 +883,9 @@ impl Store {
 
     /// Everything the status page shows, as JSON.
     pub fn status(&mut self, now: i64, cfg: &Config) -> Result<Value, Refusal> {
-        let secret = self.secret.clone();
+        // The queue moves in its own transaction, so a refusal below cannot undo it.
+        self.advance(now, cfg)?;
         let tx = self.tx()?;
-        advance_in(&tx, &secret, now, cfg)?;
         let q = |sql: &str, f: &dyn Fn(&rusqlite::Row) -> rusqlite::Result<Value>| -> Result<Vec<Value>, Refusal> {
             let mut st = tx.prepare(sql)?;
             let rows = st.query_map([], |r| f(r))?;
