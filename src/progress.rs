@@ -26,3 +26,18 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
     pb.enable_steady_tick(Duration::from_millis(200));
     pb
 }
+
+/// A spinner with a changing message (hidden when quiet).
+pub fn spinner(msg: &str) -> ProgressBar {
+    if QUIET.load(Ordering::Relaxed) {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb
+}

@@ -1,6 +1,6 @@
 //! `tauforge coordinator …` (init, serve, finalize) and `tauforge contribute --coordinator`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -128,27 +128,44 @@ pub fn run_contribute(a: ContributeArgs, out: &Output) -> anyhow::Result<i32> {
         work_dir: None,
     };
     let quiet = out.quiet || out.json;
+    // A live spinner on a terminal; a line every few seconds in a log.
+    let live = !quiet && std::io::stderr().is_terminal();
+    let spin = if live { Some(crate::progress::spinner("joining")) } else { None };
+    let say = |s: String| match &spin {
+        Some(pb) => pb.println(s),
+        None if !quiet => eprintln!("{s}"),
+        None => {}
+    };
     let mut last_wait = std::time::Instant::now() - Duration::from_secs(60);
-    let receipts = client::contribute(&opts, be.as_ref(), |e| {
-        if quiet {
-            return;
+    let receipts = client::contribute(&opts, be.as_ref(), |e| match e {
+        Event::Joined { participant, position } => {
+            say(format!("joined as participant {participant}, position {position}"))
         }
-        match e {
-            Event::Joined { participant, position } => {
-                eprintln!("joined as participant {participant}, position {position}")
-            }
-            Event::Waiting { position, eta_s } => {
-                if last_wait.elapsed() > Duration::from_secs(5) {
-                    eprintln!("waiting: position {position}, about {eta_s:.0} s to your turn");
+        Event::Waiting { position, eta_s } => {
+            let msg = format!("waiting: position {position}, about {eta_s:.0} s to your turn");
+            match &spin {
+                Some(pb) => pb.set_message(msg),
+                None if last_wait.elapsed() > Duration::from_secs(5) => {
+                    say(msg);
                     last_wait = std::time::Instant::now();
                 }
+                None => {}
             }
-            Event::TurnStarted { circuits } => eprintln!("your turn: {}", circuits.join(", ")),
-            Event::Accepted(r) => eprintln!("{}: accepted as contribution #{}", r.circuit, r.index),
-            Event::Refused { circuit, reason } => eprintln!("{circuit}: refused: {reason}"),
-            Event::Retrying(c) => eprintln!("turn ended early; back in the queue for {}", c.join(", ")),
         }
-    })?;
+        Event::TurnStarted { circuits } => {
+            if let Some(pb) = &spin {
+                pb.set_message(format!("contributing to {}", circuits.join(", ")));
+            }
+            say(format!("your turn: {}", circuits.join(", ")))
+        }
+        Event::Accepted(r) => say(format!("{}: accepted as contribution #{}", r.circuit, r.index)),
+        Event::Refused { circuit, reason } => say(format!("{circuit}: refused: {reason}")),
+        Event::Retrying(c) => say(format!("turn ended early; back in the queue for {}", c.join(", "))),
+    });
+    if let Some(pb) = &spin {
+        pb.finish_and_clear();
+    }
+    let receipts = receipts?;
     for r in &receipts {
         out.line(format!("receipt {} #{}: contribution hash {}", r.circuit, r.index, r.contribution_hash));
     }
