@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::config::Config;
 use super::store::{self, NewCircuit, Store, DB_FILE};
 use crate::backend::Backend;
@@ -22,11 +20,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 
 fn sha256_file(path: &Path) -> Result<(String, u64)> {
     let bytes = std::fs::read(path).map_err(io(path))?;
-    Ok((hex::encode(Sha256::digest(&bytes)), bytes.len() as u64))
-}
-
-fn rel(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
+    Ok((store::sha256_hex(&bytes), bytes.len() as u64))
 }
 
 /// `coordinator init`: copies every circuit's r1cs and ptau into the data folder, builds the
@@ -62,9 +56,9 @@ pub fn init(cfg: &Config) -> Result<Vec<NewCircuit>> {
         let (hash, size) = sha256_file(&dir.join(&initial))?;
         circuits.push(NewCircuit {
             name: c.name.clone(),
-            r1cs: rel(&r1cs),
-            ptau: rel(&ptau),
-            initial_file: rel(&initial),
+            r1cs: store::rel_string(&r1cs),
+            ptau: store::rel_string(&ptau),
+            initial_file: store::rel_string(&initial),
             initial_hash: hash,
             initial_size: size,
         });
@@ -125,7 +119,7 @@ pub fn finalize(cfg: &Config, beacon_hex: &str, backend: &dyn Backend) -> Result
     }
     let value = crate::crypto::beacon::parse_beacon_hash(beacon_hex)?;
     if let Some(want) = &cfg.beacon.value_sha256 {
-        if hex::encode(Sha256::digest(&value)) != want.to_ascii_lowercase() {
+        if store::sha256_hex(&value) != want.to_ascii_lowercase() {
             return Err(Error::Usage(
                 "the beacon value does not match the committed hash (beacon.value_sha256): refusing to finalize".into(),
             ));
@@ -157,7 +151,7 @@ pub fn finalize(cfg: &Config, beacon_hex: &str, backend: &dyn Backend) -> Result
             zkeys.push(f.clone());
             hashes.push(h.clone());
         }
-        zkeys.push(rel(&final_rel));
+        zkeys.push(store::rel_string(&final_rel));
         hashes.push(hex::encode(s.contribution_hash));
         entries.push(CircuitEntry {
             name: c.name.clone(),

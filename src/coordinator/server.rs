@@ -24,7 +24,7 @@ use super::config::Config;
 use super::protocol::{JoinRequest, Receipt, HASH_HEADER, INDEX_HEADER, LEASE_HEADER, PARENT_HEADER};
 use super::queue::{circuit_name_ok, now_ms};
 use super::refusal::Refusal;
-use super::store::{zkey_path, Accepted, Store, Upload, UploadTicket, DB_FILE};
+use super::store::{rel_string, zkey_path, Accepted, Store, Upload, UploadTicket, DB_FILE};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 
@@ -391,7 +391,7 @@ async fn accept_upload(
     }
     let t2 = t.clone();
     let a = Accepted {
-        file: rel.to_string_lossy().replace('\\', "/"),
+        file: rel_string(&rel),
         file_hash: hash,
         size,
         contribution_hash: hex::encode(report.contribution.hash_bytes),

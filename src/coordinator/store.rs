@@ -192,10 +192,6 @@ pub struct Store {
     secret: Vec<u8>,
 }
 
-fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
 /// Equality that takes the same time wherever the inputs differ (lease tokens).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -1079,7 +1075,12 @@ pub fn zkey_path(circuit: &str, index: u64) -> PathBuf {
     PathBuf::from("circuits").join(circuit).join(format!("{circuit}_{index:04}.zkey"))
 }
 
-/// SHA-256 (hex) of a byte string.
-pub fn file_hash(bytes: &[u8]) -> String {
-    sha256_hex(bytes)
+/// SHA-256 (hex) of a byte string: how the protocol names files.
+pub fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// A data-folder path as the state stores it ('/'-separated).
+pub fn rel_string(p: &std::path::Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
 }
