@@ -353,7 +353,6 @@ fn finalize_refuses_a_changed_beacon_and_an_empty_circuit() {
         name: "only".into(),
         entropy: Zeroizing::new("e".into()),
         patience: Duration::from_secs(20),
-        work_dir: None,
     };
     let r = tauforge::coordinator::client::contribute(&opts, &CpuBackend, |_| {}).unwrap();
     assert_eq!(r.len(), 3);

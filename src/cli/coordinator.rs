@@ -120,13 +120,7 @@ pub fn run_contribute(a: ContributeArgs, out: &Output) -> anyhow::Result<i32> {
         None => super::zkey::ask_entropy()?,
     };
     let be = a.backend.build(out)?;
-    let opts = ContributeOptions {
-        url: a.coordinator,
-        name,
-        entropy,
-        patience: Duration::from_secs(a.patience),
-        work_dir: None,
-    };
+    let opts = ContributeOptions { url: a.coordinator, name, entropy, patience: Duration::from_secs(a.patience) };
     let quiet = out.quiet || out.json;
     // A live spinner on a terminal; a line every few seconds in a log.
     let live = !quiet && std::io::stderr().is_terminal();

@@ -6,7 +6,7 @@
 //! are retried until `patience` has passed without an answer; an upload whose answer was lost
 //! is sent again and answered with the same receipt.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -263,8 +263,6 @@ pub struct ContributeOptions {
     pub entropy: Zeroizing<String>,
     /// How long transport failures are retried.
     pub patience: Duration,
-    /// Where heads and contributions are kept while computing (a temp folder when `None`).
-    pub work_dir: Option<PathBuf>,
 }
 
 /// Runs a whole participation: join, wait, one turn over every circuit (retried while the
@@ -275,7 +273,7 @@ pub fn contribute(
     mut on: impl FnMut(Event),
 ) -> ClientResult<Vec<Receipt>> {
     let tmp = tempfile::tempdir().map_err(|e| crate::Error::io(std::env::temp_dir(), e))?;
-    let work = opts.work_dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let work = tmp.path();
     let mut client = Client::new(&opts.url);
     client.patience = opts.patience;
     let j = client.join(&opts.name)?;
@@ -301,7 +299,7 @@ pub fn contribute(
                     continue;
                 }
                 for c in pending {
-                    match contribute_one(&client, &lease, &c.name, &work, opts, backend) {
+                    match contribute_one(&client, &lease, &c.name, work, opts, backend) {
                         Ok(r) => on(Event::Accepted(r)),
                         Err(ClientError::Refused { body, .. }) => {
                             on(Event::Refused { circuit: c.name.clone(), reason: body.reason });

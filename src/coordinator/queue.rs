@@ -60,11 +60,6 @@ pub fn check_participant_name(name: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Whether `name` may name a circuit in a URL.
-pub fn circuit_name_ok(name: &str) -> bool {
-    config::valid_name(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,9 +20,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::ceremony::{recover, INCOMING};
-use super::config::Config;
+use super::config::{valid_name, Config};
 use super::protocol::{JoinRequest, Receipt, HASH_HEADER, INDEX_HEADER, LEASE_HEADER, PARENT_HEADER};
-use super::queue::{circuit_name_ok, now_ms};
+use super::queue::now_ms;
 use super::refusal::Refusal;
 use super::store::{rel_string, zkey_path, Accepted, Store, Upload, UploadTicket, DB_FILE};
 use crate::backend::Backend;
@@ -114,7 +114,7 @@ fn header_str(h: &HeaderMap, name: &str) -> std::result::Result<String, Refusal>
 }
 
 fn check_circuit_name(name: &str) -> std::result::Result<(), Refusal> {
-    if circuit_name_ok(name) {
+    if valid_name(name) {
         Ok(())
     } else {
         Err(Refusal::new(404, "unknown_circuit", "not a circuit name"))
@@ -147,28 +147,28 @@ async fn join(
     reply(with_store(&app, move |s, cfg| s.join(&req.name, req.token.as_deref(), now_ms(), cfg)).await)
 }
 
+/// Runs `f` on the store for the participant named by the request's bearer token.
+async fn as_participant<T, F>(app: &Shared, h: &HeaderMap, f: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut Store, &Config, &str) -> std::result::Result<T, Refusal> + Send + 'static,
+{
+    match bearer(h) {
+        Ok(token) => reply(with_store(app, move |s, cfg| f(s, cfg, &token)).await),
+        Err(e) => e.into_response(),
+    }
+}
+
 async fn turn(State(app): State<Shared>, h: HeaderMap) -> Response {
-    let token = match bearer(&h) {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
-    };
-    reply(with_store(&app, move |s, cfg| s.turn_view(&token, now_ms(), cfg)).await)
+    as_participant(&app, &h, |s, cfg, token| s.turn_view(token, now_ms(), cfg)).await
 }
 
 async fn retry(State(app): State<Shared>, h: HeaderMap) -> Response {
-    let token = match bearer(&h) {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
-    };
-    reply(with_store(&app, move |s, cfg| s.retry(&token, now_ms(), cfg)).await)
+    as_participant(&app, &h, |s, cfg, token| s.retry(token, now_ms(), cfg)).await
 }
 
 async fn receipts(State(app): State<Shared>, h: HeaderMap) -> Response {
-    let token = match bearer(&h) {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
-    };
-    reply(with_store(&app, move |s, _| s.receipts(&token)).await)
+    as_participant(&app, &h, |s, _, token| s.receipts(token)).await
 }
 
 async fn status_json(State(app): State<Shared>) -> Response {
