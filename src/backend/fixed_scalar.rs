@@ -20,10 +20,10 @@ fn batch_size(n: usize) -> usize {
 /// wNAF window width.
 const WINDOW: u32 = 5;
 /// Odd multiples 1, 3, …, 2^(WINDOW−1) − 1 of each base.
-const TABLE: usize = 1 << (WINDOW - 2);
+pub(crate) const TABLE: usize = 1 << (WINDOW - 2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(crate) enum Op {
     /// acc = ±table[base][idx].
     Init { base: u8, idx: u8, neg: bool },
     /// acc = 2·acc.
@@ -111,6 +111,16 @@ impl Schedule {
         }
         Some(Schedule { ops })
     }
+
+    /// The operations, in order.
+    pub(crate) fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+}
+
+/// Whether `C` is BN254's G1, which has a vectorised path on some CPUs.
+fn is_bn254_g1<C: 'static>() -> bool {
+    std::any::TypeId::of::<C>() == std::any::TypeId::of::<ark_bn254::g1::Config>()
 }
 
 /// Runs the schedule on one batch of non-identity points, in place; false if a step met an
@@ -153,8 +163,19 @@ fn run_batch<C: GLVConfig>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
     true
 }
 
+/// [`run_batch`], on the IFMA path where the curve and the CPU allow it.
+fn run_batch_fastest<C: GLVConfig + 'static>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if is_bn254_g1::<C>() && super::ifma::available() {
+        // SAFETY: C is ark_bn254::g1::Config (checked above), so the slices have the same type.
+        let g1 = unsafe { &mut *(pts as *mut [Affine<C>] as *mut [ark_bn254::G1Affine]) };
+        return super::ifma::run_batch(s, g1);
+    }
+    run_batch(s, pts)
+}
+
 /// Replaces every point by k·point, in parallel.
-pub fn scale_fixed<C: GLVConfig>(pts: &mut [Affine<C>], k: C::ScalarField) {
+pub fn scale_fixed<C: GLVConfig + 'static>(pts: &mut [Affine<C>], k: C::ScalarField) {
     let Some(s) = Schedule::new::<C>(k) else {
         pts.par_iter_mut().for_each(|p| *p = (*p * k).into_affine());
         return;
@@ -164,7 +185,7 @@ pub fn scale_fixed<C: GLVConfig>(pts: &mut [Affine<C>], k: C::ScalarField) {
         // Identity points stay the identity; the others run the shared schedule.
         let live: Vec<usize> = (0..chunk.len()).filter(|&i| !chunk[i].is_zero()).collect();
         let mut sub: Vec<Affine<C>> = live.iter().map(|&i| chunk[i]).collect();
-        if !sub.is_empty() && !run_batch(&s, &mut sub) {
+        if !sub.is_empty() && !run_batch_fastest(&s, &mut sub) {
             sub.iter_mut().for_each(|p| *p = (*p * k).into_affine());
         }
         for (&i, p) in live.iter().zip(sub) {
@@ -204,6 +225,29 @@ mod tests {
         }
         let g2: Vec<G2Affine> = (0..70).map(|_| G2Affine::rand(&mut rng)).collect();
         check(g2, Fr::rand(&mut rng));
+    }
+
+    #[test]
+    fn portable_and_vector_g1_paths_match_arkworks() {
+        let mut rng = ark_std::test_rng();
+        let k = Fr::rand(&mut rng);
+        let s = Schedule::new::<ark_bn254::g1::Config>(k).expect("a random scalar has a schedule");
+        for n in [1usize, 7, 8, 9, 100] {
+            let mut pts: Vec<G1Affine> = (0..n).map(|_| G1Affine::rand(&mut rng)).collect();
+            if n > 2 {
+                pts[2] = -pts[1];
+            }
+            let want: Vec<_> = pts.iter().map(|p| reference(p, k)).collect();
+            let mut portable = pts.clone();
+            assert!(run_batch(&s, &mut portable));
+            assert_eq!(portable, want, "portable path, {n} points");
+            #[cfg(target_arch = "x86_64")]
+            if crate::backend::ifma::available() {
+                let mut vector = pts.clone();
+                assert!(crate::backend::ifma::run_batch(&s, &mut vector));
+                assert_eq!(vector, want, "IFMA path, {n} points");
+            }
+        }
     }
 
     #[test]

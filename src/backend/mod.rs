@@ -6,6 +6,8 @@ pub mod crosscheck;
 pub mod fixed_scalar;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+#[cfg(target_arch = "x86_64")]
+pub mod ifma;
 pub mod scalar_each;
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
