@@ -118,11 +118,6 @@ impl Schedule {
     }
 }
 
-/// Whether `C` is BN254's G1, which has a vectorised path on some CPUs.
-fn is_bn254_g1<C: 'static>() -> bool {
-    std::any::TypeId::of::<C>() == std::any::TypeId::of::<ark_bn254::g1::Config>()
-}
-
 /// Runs the schedule on one batch of non-identity points, in place; false if a step met an
 /// exceptional case (impossible for points of the prime-order subgroup), leaving `pts` as they were.
 fn run_batch<C: GLVConfig>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
@@ -163,13 +158,11 @@ fn run_batch<C: GLVConfig>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
     true
 }
 
-/// [`run_batch`], on the IFMA path where the curve and the CPU allow it.
+/// [`run_batch`], on the vector path where the curve and the CPU allow it.
 fn run_batch_fastest<C: GLVConfig + 'static>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if is_bn254_g1::<C>() && super::ifma::available() {
-        // SAFETY: C is ark_bn254::g1::Config (checked above), so the slices have the same type.
-        let g1 = unsafe { &mut *(pts as *mut [Affine<C>] as *mut [ark_bn254::G1Affine]) };
-        return super::ifma::run_batch(s, g1);
+    if let Some(ok) = super::ifma::run_fixed(s, pts) {
+        return ok;
     }
     run_batch(s, pts)
 }
@@ -227,13 +220,14 @@ mod tests {
         check(g2, Fr::rand(&mut rng));
     }
 
-    #[test]
-    fn portable_and_vector_g1_paths_match_arkworks() {
+    /// Runs the portable engine and (where the CPU has it) the vector engine on the same
+    /// points, including a point and its negation, against plain multiplication.
+    fn both_paths<C: GLVConfig + 'static>(counts: &[usize]) {
         let mut rng = ark_std::test_rng();
-        let k = Fr::rand(&mut rng);
-        let s = Schedule::new::<ark_bn254::g1::Config>(k).expect("a random scalar has a schedule");
-        for n in [1usize, 7, 8, 9, 100] {
-            let mut pts: Vec<G1Affine> = (0..n).map(|_| G1Affine::rand(&mut rng)).collect();
+        let k = C::ScalarField::rand(&mut rng);
+        let s = Schedule::new::<C>(k).expect("a random scalar has a schedule");
+        for &n in counts {
+            let mut pts: Vec<Affine<C>> = (0..n).map(|_| Affine::<C>::rand(&mut rng)).collect();
             if n > 2 {
                 pts[2] = -pts[1];
             }
@@ -244,10 +238,16 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             if crate::backend::ifma::available() {
                 let mut vector = pts.clone();
-                assert!(crate::backend::ifma::run_batch(&s, &mut vector));
+                assert_eq!(crate::backend::ifma::run_fixed(&s, &mut vector), Some(true));
                 assert_eq!(vector, want, "IFMA path, {n} points");
             }
         }
+    }
+
+    #[test]
+    fn portable_and_vector_paths_match_arkworks() {
+        both_paths::<ark_bn254::g1::Config>(&[1, 7, 8, 9, 100]);
+        both_paths::<ark_bn254::g2::Config>(&[1, 9, 40]);
     }
 
     #[test]

@@ -18,9 +18,9 @@ fn batch_size(n: usize) -> usize {
     (n / (4 * rayon::current_num_threads().max(1))).clamp(64, 2048)
 }
 /// Window width: signed digits in [−8, 8].
-const W: usize = 4;
+pub(crate) const W: usize = 4;
 /// Table entries 1·P … 8·P.
-const TABLE: usize = 1 << (W - 1);
+pub(crate) const TABLE: usize = 1 << (W - 1);
 
 /// Signed base-16 digits (least significant first) of a value below 2^130.
 fn signed_digits<B: BigInteger>(k: &B, len: usize) -> Vec<i8> {
@@ -45,12 +45,12 @@ fn signed_digits<B: BigInteger>(k: &B, len: usize) -> Vec<i8> {
 }
 
 /// One point's plan: its two digit strings (with the GLV signs folded in).
-struct Plan {
-    d: [Vec<i8>; 2],
+pub(crate) struct Plan {
+    pub(crate) d: [Vec<i8>; 2],
 }
 
 /// Digits per half-scalar: 128 bits plus carry room.
-const LEN: usize = 33;
+pub(crate) const LEN: usize = 33;
 
 fn plan<C: GLVConfig>(k: C::ScalarField) -> Option<Plan> {
     if k.is_zero() {
@@ -202,8 +202,17 @@ fn run_batch<C: GLVConfig>(pts: &mut [Affine<C>], plans: &[&Plan]) -> bool {
     true
 }
 
+/// [`run_batch`], on the vector path where the curve and the CPU allow it.
+fn run_batch_fastest<C: GLVConfig + 'static>(pts: &mut [Affine<C>], plans: &[&Plan]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(ok) = super::ifma::run_each(pts, plans) {
+        return ok;
+    }
+    run_batch(pts, plans)
+}
+
 /// Replaces every point i by scalars[i]·point_i, in parallel.
-pub fn scale_each<C: GLVConfig>(pts: &mut [Affine<C>], scalars: &[C::ScalarField]) {
+pub fn scale_each<C: GLVConfig + 'static>(pts: &mut [Affine<C>], scalars: &[C::ScalarField]) {
     let batch = batch_size(pts.len());
     pts.par_chunks_mut(batch).zip(scalars.par_chunks(batch)).for_each(|(chunk, ks)| {
         let plans: Vec<Option<Plan>> =
@@ -211,7 +220,7 @@ pub fn scale_each<C: GLVConfig>(pts: &mut [Affine<C>], scalars: &[C::ScalarField
         let live: Vec<usize> = (0..chunk.len()).filter(|&i| plans[i].is_some()).collect();
         let mut sub: Vec<Affine<C>> = live.iter().map(|&i| chunk[i]).collect();
         let sub_plans: Vec<&Plan> = live.iter().filter_map(|&i| plans[i].as_ref()).collect();
-        let ok = sub.is_empty() || run_batch(&mut sub, &sub_plans);
+        let ok = sub.is_empty() || run_batch_fastest(&mut sub, &sub_plans);
         for (j, &i) in live.iter().enumerate() {
             chunk[i] = if ok { sub[j] } else { (chunk[i] * ks[i]).into_affine() };
         }
@@ -254,5 +263,34 @@ mod tests {
         let mut got = g2;
         scale_each(&mut got, &k2);
         assert_eq!(got, want);
+    }
+
+    /// The portable and the vector engine on the same points and plans (scalars with every
+    /// digit pattern of a random scalar, and small ones whose accumulators start late).
+    fn both_paths<C: GLVConfig + 'static>(n: usize) {
+        let mut rng = ark_std::test_rng();
+        let pts: Vec<Affine<C>> = (0..n).map(|_| Affine::<C>::rand(&mut rng)).collect();
+        let mut ks: Vec<C::ScalarField> = (0..n).map(|_| C::ScalarField::rand(&mut rng)).collect();
+        for (i, k) in ks.iter_mut().enumerate().take(6) {
+            *k = C::ScalarField::from(17u64 + 1000 * i as u64);
+        }
+        let plans: Vec<Plan> = ks.iter().map(|k| plan::<C>(*k).expect("these scalars have plans")).collect();
+        let plans: Vec<&Plan> = plans.iter().collect();
+        let want: Vec<Affine<C>> = pts.iter().zip(&ks).map(|(p, k)| (*p * k).into_affine()).collect();
+        let mut portable = pts.clone();
+        assert!(run_batch(&mut portable, &plans));
+        assert_eq!(portable, want, "portable path");
+        #[cfg(target_arch = "x86_64")]
+        if crate::backend::ifma::available() {
+            let mut vector = pts.clone();
+            assert_eq!(crate::backend::ifma::run_each(&mut vector, &plans), Some(true));
+            assert_eq!(vector, want, "IFMA path");
+        }
+    }
+
+    #[test]
+    fn portable_and_vector_paths_match_arkworks() {
+        both_paths::<ark_bn254::g1::Config>(29);
+        both_paths::<ark_bn254::g2::Config>(11);
     }
 }
