@@ -12,10 +12,10 @@ use rayon::prelude::*;
 
 use crate::batch_affine::{batch_invert, double_all, Batch};
 
-/// Points processed together: large batches amortise the shared inversion, but every thread
-/// should still get a few batches.
+/// Points processed together: large batches amortise the shared inversion (one per step, of
+/// which there are ~200), so each thread gets one batch of up to 2048 points.
 fn batch_size(n: usize) -> usize {
-    (n / (4 * rayon::current_num_threads().max(1))).clamp(64, 2048)
+    (n / rayon::current_num_threads().max(1)).clamp(64, 2048)
 }
 /// Window width: signed digits in [−8, 8].
 pub(crate) const W: usize = 4;

@@ -90,38 +90,57 @@ fn butterflies<C: SWCurveConfig>(u: &mut [Affine<C>], t: &mut [Affine<C>]) {
 
 /// out_i = (1/n)·Σ_j ω_n^(−i·j)·base_j for n = 2^k = base.len(), natural order in and out.
 pub fn inverse_fft<C: Codec>(backend: &dyn Backend, base: &[Affine<C>], k: u32) -> Result<Vec<Affine<C>>> {
-    let n = base.len();
-    debug_assert_eq!(n, 1 << k);
-    let mut a: Vec<Affine<C>> = vec![Affine::<C>::identity(); n];
-    for (i, p) in base.iter().enumerate() {
-        let j = if k == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - k) };
-        a[j] = *p;
+    debug_assert_eq!(base.len(), 1 << k);
+    Ok(inverse_ffts(backend, &[base])?.pop().unwrap_or_default())
+}
+
+/// [`inverse_fft`] of several inputs at once (each of length a power of two): every stage
+/// scales the odd halves of all inputs in one backend call, so small inputs share batches.
+pub fn inverse_ffts<C: Codec>(backend: &dyn Backend, bases: &[&[Affine<C>]]) -> Result<Vec<Vec<Affine<C>>>> {
+    let ks: Vec<u32> = bases.iter().map(|b| b.len().max(1).ilog2()).collect();
+    let mut arrays: Vec<Vec<Affine<C>>> = Vec::with_capacity(bases.len());
+    for (base, &k) in bases.iter().zip(&ks) {
+        let n = 1usize << k;
+        let mut a: Vec<Affine<C>> = vec![Affine::<C>::identity(); n];
+        for (i, p) in base.iter().take(n).enumerate() {
+            let j = if k == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - k) };
+            a[j] = *p;
+        }
+        // The 1/n factor first, as one scalar for every point of this input.
+        let n_inv = Fr::from(n as u64).inverse().unwrap_or_default();
+        via_backend(&mut a, |c| backend.scale_fixed(c, &n_inv))?;
+        arrays.push(a);
     }
-    // The 1/n factor first, as one scalar for every point.
-    let n_inv = Fr::from(n as u64).inverse().unwrap_or_default();
-    via_backend(&mut a, |c| backend.scale_fixed(c, &n_inv))?;
-    for s in 1..=k {
+    let top = ks.iter().copied().max().unwrap_or(0);
+    for s in 1..=top {
         let m = 1usize << s;
         let half = m / 2;
         let w = root_of_unity(s).inverse().unwrap_or_default();
         let tw: Vec<Fr> = std::iter::successors(Some(Fr::one()), |x| Some(*x * w)).take(half).collect();
-        // Gather the odd halves of every block, scale them by their twiddles in one call.
-        let mut t: Vec<Affine<C>> = Vec::with_capacity(n / 2);
-        let mut u: Vec<Affine<C>> = Vec::with_capacity(n / 2);
-        let mut scalars: Vec<Fr> = Vec::with_capacity(n / 2);
-        for block in a.chunks(m) {
-            u.extend_from_slice(&block[..half]);
-            t.extend_from_slice(&block[half..]);
-            scalars.extend_from_slice(&tw);
+        // Gather the odd halves of every block of every input, scale them by their twiddles in one call.
+        let size: usize = arrays.iter().zip(&ks).filter(|(_, &k)| k >= s).map(|(a, _)| a.len() / 2).sum();
+        let mut t: Vec<Affine<C>> = Vec::with_capacity(size);
+        let mut u: Vec<Affine<C>> = Vec::with_capacity(size);
+        let mut scalars: Vec<Fr> = Vec::with_capacity(size);
+        for (a, _) in arrays.iter().zip(&ks).filter(|(_, &k)| k >= s) {
+            for block in a.chunks(m) {
+                u.extend_from_slice(&block[..half]);
+                t.extend_from_slice(&block[half..]);
+                scalars.extend_from_slice(&tw);
+            }
         }
         via_backend(&mut t, |c| backend.scale_each(c, &scalars))?;
         butterflies(&mut u, &mut t);
-        for (bi, block) in a.chunks_mut(m).enumerate() {
-            block[..half].copy_from_slice(&u[bi * half..(bi + 1) * half]);
-            block[half..].copy_from_slice(&t[bi * half..(bi + 1) * half]);
+        let mut at = 0;
+        for (a, _) in arrays.iter_mut().zip(&ks).filter(|(_, &k)| k >= s) {
+            for block in a.chunks_mut(m) {
+                block[..half].copy_from_slice(&u[at..at + half]);
+                block[half..].copy_from_slice(&t[at..at + half]);
+                at += half;
+            }
         }
     }
-    Ok(a)
+    Ok(arrays)
 }
 
 #[cfg(test)]
@@ -157,5 +176,17 @@ mod tests {
             .map(|(j, p)| *p * (w.pow([(5 * j) as u64]) * Fr::from(8u64).inverse().unwrap()))
             .sum();
         assert_eq!(got[5], want.into_affine());
+    }
+
+    #[test]
+    fn several_at_once_match_one_at_a_time() {
+        let mut rng = ark_std::test_rng();
+        let base: Vec<G1Affine> = (0..32).map(|_| G1Affine::rand(&mut rng)).collect();
+        let inputs: Vec<&[G1Affine]> = [1usize, 2, 8, 32, 4].iter().map(|&n| &base[..n]).collect();
+        let together = inverse_ffts(&CpuBackend, &inputs).unwrap();
+        for (input, got) in inputs.iter().zip(&together) {
+            let k = input.len().ilog2();
+            assert_eq!(*got, inverse_fft(&CpuBackend, input, k).unwrap(), "length {}", input.len());
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use ark_ec::short_weierstrass::Affine;
 use rayon::prelude::*;
 
-use super::lagrange::{inverse_fft, Codec};
+use super::lagrange::{inverse_ffts, Codec};
 use super::new::header_bytes;
 use crate::backend::Backend;
 use crate::error::{Error, PointFault, Result};
@@ -42,6 +42,10 @@ fn g2_points(ptau: &Ptau, sec: u32, n: u64) -> Result<Vec<ark_bn254::G2Affine>> 
     Ok(pts)
 }
 
+/// Levels computed together: at most this many input points per group, so small levels share
+/// backend batches while memory stays about one large level.
+const GROUP_POINTS: usize = 1 << 16;
+
 /// The Lagrange levels 0..=top of one section, concatenated as LEM bytes.
 fn levels<C: Codec>(
     backend: &dyn Backend,
@@ -51,16 +55,33 @@ fn levels<C: Codec>(
 ) -> Result<Vec<u8>> {
     let size = C::GROUP.point_size();
     let mut out = Vec::with_capacity(((2usize << top) - 1) * size);
-    for k in 0..=top {
-        let n = 1usize << k;
-        // The top level of section 12 has one point fewer than it needs: pad with the identity.
-        let mut base: Vec<Affine<C>> = src[..n.min(src.len())].to_vec();
-        base.resize(n, Affine::<C>::identity());
-        let l = inverse_fft(backend, &base, k)?;
-        let start = out.len();
-        out.resize(start + n * size, 0);
-        out[start..].par_chunks_mut(size).zip(l.par_iter()).for_each(|(b, p)| C::encode(p, b));
-        pb.inc(n as u64);
+    let mut k = 0;
+    while k <= top {
+        let mut group = vec![k];
+        let mut total = 1usize << k;
+        k += 1;
+        while k <= top && total + (1usize << k) <= GROUP_POINTS {
+            group.push(k);
+            total += 1 << k;
+            k += 1;
+        }
+        let bases: Vec<Vec<Affine<C>>> = group
+            .iter()
+            .map(|&k| {
+                let n = 1usize << k;
+                // The top level of section 12 has one point fewer than it needs: pad with the identity.
+                let mut base: Vec<Affine<C>> = src[..n.min(src.len())].to_vec();
+                base.resize(n, Affine::<C>::identity());
+                base
+            })
+            .collect();
+        let inputs: Vec<&[Affine<C>]> = bases.iter().map(Vec::as_slice).collect();
+        for l in inverse_ffts(backend, &inputs)? {
+            let start = out.len();
+            out.resize(start + l.len() * size, 0);
+            out[start..].par_chunks_mut(size).zip(l.par_iter()).for_each(|(b, p)| C::encode(p, b));
+            pb.inc(l.len() as u64);
+        }
     }
     Ok(out)
 }
