@@ -4,7 +4,7 @@
 
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::short_weierstrass::{Affine, Projective as SwProjective, SWCurveConfig};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
 use ark_ff::{Field, One};
 use rayon::prelude::*;
 
@@ -45,7 +45,7 @@ impl Codec for ark_bn254::g2::Config {
 }
 
 /// Runs one backend operation on affine points: encode, operate in place, decode.
-fn via_backend<C: Codec>(pts: &mut [Affine<C>], op: impl FnOnce(PointChunk) -> Result<()>) -> Result<()> {
+pub fn via_backend<C: Codec>(pts: &mut [Affine<C>], op: impl FnOnce(PointChunk) -> Result<()>) -> Result<()> {
     let size = C::GROUP.point_size();
     let mut bytes = vec![0u8; pts.len() * size];
     bytes.par_chunks_mut(size).zip(pts.par_iter()).for_each(|(b, p)| C::encode(p, b));
@@ -97,39 +97,61 @@ pub fn inverse_fft<C: Codec>(backend: &dyn Backend, base: &[Affine<C>], k: u32) 
 /// [`inverse_fft`] of several inputs at once (each of length a power of two): every stage
 /// scales the odd halves of all inputs in one backend call, so small inputs share batches.
 pub fn inverse_ffts<C: Codec>(backend: &dyn Backend, bases: &[&[Affine<C>]]) -> Result<Vec<Vec<Affine<C>>>> {
-    let ks: Vec<u32> = bases.iter().map(|b| b.len().max(1).ilog2()).collect();
-    let mut arrays: Vec<Vec<Affine<C>>> = Vec::with_capacity(bases.len());
-    for (base, &k) in bases.iter().zip(&ks) {
-        let n = 1usize << k;
-        let mut a: Vec<Affine<C>> = vec![Affine::<C>::identity(); n];
-        for (i, p) in base.iter().take(n).enumerate() {
+    let mut scaled = Vec::with_capacity(bases.len());
+    for base in bases {
+        let mut a = base.to_vec();
+        let n_inv = Fr::from(a.len() as u64).inverse().unwrap_or_default();
+        via_backend(&mut a, |c| backend.scale_fixed(c, &n_inv))?;
+        scaled.push(a);
+    }
+    inverse_ffts_unscaled(backend, scaled)
+}
+
+/// n·[`inverse_fft`] of each input (of length n, a power of two): the FFTs without the 1/n.
+pub fn inverse_ffts_unscaled<C: Codec>(
+    backend: &dyn Backend,
+    inputs: Vec<Vec<Affine<C>>>,
+) -> Result<Vec<Vec<Affine<C>>>> {
+    let ks: Vec<u32> = inputs.iter().map(|b| b.len().max(1).ilog2()).collect();
+    let mut arrays: Vec<Vec<Affine<C>>> = Vec::with_capacity(inputs.len());
+    for (base, &k) in inputs.iter().zip(&ks) {
+        let mut a: Vec<Affine<C>> = vec![Affine::<C>::identity(); 1 << k];
+        for (i, p) in base.iter().take(1 << k).enumerate() {
             let j = if k == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - k) };
             a[j] = *p;
         }
-        // The 1/n factor first, as one scalar for every point of this input.
-        let n_inv = Fr::from(n as u64).inverse().unwrap_or_default();
-        via_backend(&mut a, |c| backend.scale_fixed(c, &n_inv))?;
         arrays.push(a);
     }
+    drop(inputs);
     let top = ks.iter().copied().max().unwrap_or(0);
     for s in 1..=top {
         let m = 1usize << s;
         let half = m / 2;
         let w = root_of_unity(s).inverse().unwrap_or_default();
         let tw: Vec<Fr> = std::iter::successors(Some(Fr::one()), |x| Some(*x * w)).take(half).collect();
-        // Gather the odd halves of every block of every input, scale them by their twiddles in one call.
+        // Gather the odd halves of every block of every input; scale them by their twiddles in
+        // one call, leaving out the first of each block, whose twiddle is 1.
         let size: usize = arrays.iter().zip(&ks).filter(|(_, &k)| k >= s).map(|(a, _)| a.len() / 2).sum();
         let mut t: Vec<Affine<C>> = Vec::with_capacity(size);
         let mut u: Vec<Affine<C>> = Vec::with_capacity(size);
+        let mut scaled: Vec<Affine<C>> = Vec::with_capacity(size);
         let mut scalars: Vec<Fr> = Vec::with_capacity(size);
         for (a, _) in arrays.iter().zip(&ks).filter(|(_, &k)| k >= s) {
             for block in a.chunks(m) {
                 u.extend_from_slice(&block[..half]);
                 t.extend_from_slice(&block[half..]);
-                scalars.extend_from_slice(&tw);
+                scaled.extend_from_slice(&block[half + 1..]);
+                scalars.extend_from_slice(&tw[1..]);
             }
         }
-        via_backend(&mut t, |c| backend.scale_each(c, &scalars))?;
+        if !scaled.is_empty() {
+            via_backend(&mut scaled, |c| backend.scale_each(c, &scalars))?;
+        }
+        if half > 1 {
+            for (block, done) in t.chunks_mut(half).zip(scaled.chunks(half - 1)) {
+                block[1..].copy_from_slice(done);
+            }
+        }
         butterflies(&mut u, &mut t);
         let mut at = 0;
         for (a, _) in arrays.iter_mut().zip(&ks).filter(|(_, &k)| k >= s) {
@@ -141,6 +163,12 @@ pub fn inverse_ffts<C: Codec>(backend: &dyn Backend, bases: &[&[Affine<C>]]) -> 
         }
     }
     Ok(arrays)
+}
+
+/// 2·P for every point (identities stay identities).
+pub fn doubled<C: SWCurveConfig>(pts: &[Affine<C>]) -> Vec<Affine<C>> {
+    let proj: Vec<SwProjective<C>> = pts.par_iter().map(|p| SwProjective::<C>::from(*p).double()).collect();
+    SwProjective::<C>::normalize_batch(&proj)
 }
 
 #[cfg(test)]

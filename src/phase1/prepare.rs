@@ -4,10 +4,12 @@
 use std::path::Path;
 use std::time::Instant;
 
+use ark_bn254::Fr;
 use ark_ec::short_weierstrass::Affine;
+use ark_ff::Field;
 use rayon::prelude::*;
 
-use super::lagrange::{inverse_ffts, Codec};
+use super::lagrange::{doubled, inverse_ffts_unscaled, via_backend, Codec};
 use super::new::header_bytes;
 use crate::backend::Backend;
 use crate::error::{Error, PointFault, Result};
@@ -47,6 +49,10 @@ fn g2_points(ptau: &Ptau, sec: u32, n: u64) -> Result<Vec<ark_bn254::G2Affine>> 
 const GROUP_POINTS: usize = 1 << 16;
 
 /// The Lagrange levels 0..=top of one section, concatenated as LEM bytes.
+///
+/// Level k is the inverse FFT of the first 2^k points, with its factor 1/2^k. The points are
+/// scaled by 1/2^top once; level k's input is then 2^(top−k) times a prefix of that, by cheap
+/// doublings, leaving the FFTs themselves unscaled.
 fn levels<C: Codec>(
     backend: &dyn Backend,
     src: &[Affine<C>],
@@ -54,36 +60,38 @@ fn levels<C: Codec>(
     pb: &indicatif::ProgressBar,
 ) -> Result<Vec<u8>> {
     let size = C::GROUP.point_size();
-    let mut out = Vec::with_capacity(((2usize << top) - 1) * size);
-    let mut k = 0;
-    while k <= top {
-        let mut group = vec![k];
-        let mut total = 1usize << k;
-        k += 1;
-        while k <= top && total + (1usize << k) <= GROUP_POINTS {
-            group.push(k);
-            total += 1 << k;
-            k += 1;
-        }
-        let bases: Vec<Vec<Affine<C>>> = group
-            .iter()
-            .map(|&k| {
-                let n = 1usize << k;
-                // The top level of section 12 has one point fewer than it needs: pad with the identity.
-                let mut base: Vec<Affine<C>> = src[..n.min(src.len())].to_vec();
-                base.resize(n, Affine::<C>::identity());
-                base
-            })
-            .collect();
-        let inputs: Vec<&[Affine<C>]> = bases.iter().map(Vec::as_slice).collect();
-        for l in inverse_ffts(backend, &inputs)? {
-            let start = out.len();
-            out.resize(start + l.len() * size, 0);
-            out[start..].par_chunks_mut(size).zip(l.par_iter()).for_each(|(b, p)| C::encode(p, b));
+    let n = 1usize << top;
+    // The top level of section 12 has one point fewer than it needs: pad with the identity.
+    let mut cur: Vec<Affine<C>> = src[..n.min(src.len())].to_vec();
+    cur.resize(n, Affine::<C>::identity());
+    let n_inv = Fr::from(n as u64).inverse().unwrap_or_default();
+    via_backend(&mut cur, |c| backend.scale_fixed(c, &n_inv))?;
+    let mut outs: Vec<Vec<u8>> = vec![Vec::new(); top as usize + 1];
+    let mut group: Vec<(u32, Vec<Affine<C>>)> = Vec::new();
+    let mut total = 0usize;
+    let mut flush = |group: &mut Vec<(u32, Vec<Affine<C>>)>| -> Result<()> {
+        let (ks, inputs): (Vec<u32>, Vec<Vec<Affine<C>>>) = std::mem::take(group).into_iter().unzip();
+        for (k, l) in ks.into_iter().zip(inverse_ffts_unscaled(backend, inputs)?) {
+            let mut bytes = vec![0u8; l.len() * size];
+            bytes.par_chunks_mut(size).zip(l.par_iter()).for_each(|(b, p)| C::encode(p, b));
             pb.inc(l.len() as u64);
+            outs[k as usize] = bytes;
         }
+        Ok(())
+    };
+    for k in (0..=top).rev() {
+        if k < top {
+            cur = doubled(&cur[..1 << k]);
+        }
+        if total + (1 << k) > GROUP_POINTS && !group.is_empty() {
+            flush(&mut group)?;
+            total = 0;
+        }
+        group.push((k, cur.clone()));
+        total += 1 << k;
     }
-    Ok(out)
+    flush(&mut group)?;
+    Ok(outs.concat())
 }
 
 /// What preparation did.

@@ -121,7 +121,9 @@ pub struct Ctx {
     to_ours: Fq8,
     /// 2^256 mod p: ours times this is ark's.
     to_ark: Fq8,
-    /// 2^520 mod p: an inverse computed by ark on our integer, times this, is ours.
+    /// The element 2^8 (ark's representation 2^264): read as ark's representation, our
+    /// integer for x is the element 2^4·x; its inverse times this is our x⁻¹, as ark's
+    /// representation.
     pub(super) inv_fix: Fq,
     /// 1 in our form.
     one: Fq8,
@@ -147,7 +149,7 @@ impl Ctx {
             mask: splat(MASK),
             to_ours: splat_int(&pow2(264)),
             to_ark: splat_int(&pow2(256)),
-            inv_fix: Fq::from_bigint(pow2(520)).expect("reduced"),
+            inv_fix: Fq::new_unchecked(pow2(264)),
             one: splat_int(&pow2(260)),
         }
     }
@@ -277,14 +279,13 @@ impl Lanes for Fq8 {
 
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn invert(c: &Ctx, a: &Fq8) -> Option<Fq8> {
-        // Our integer for x is X = x·2^260; ark inverts X as a field element, giving
-        // x⁻¹·2^−260, and 2^520 turns that into x⁻¹·2^260, our integer for x⁻¹.
-        let mut v = scatter(a).map(|x| Fq::from_bigint(reduce(x)).expect("reduced"));
+        // No conversions: see `Ctx::inv_fix`.
+        let mut v = scatter(a).map(|x| Fq::new_unchecked(reduce(x)));
         if v.iter().any(|x| x.is_zero()) {
             return None;
         }
         ark_ff::batch_inversion_and_mul(&mut v, &c.inv_fix);
-        Some(gather(&v.map(|x| x.into_bigint())))
+        Some(gather(&v.map(|x| x.0)))
     }
 }
 

@@ -3,7 +3,7 @@
 use std::arch::x86_64::*;
 
 use ark_bn254::{Fq, Fq2};
-use ark_ff::{PrimeField, Zero};
+use ark_ff::Zero;
 
 use super::fq::{gather, reduce, scatter, Ctx, Fq8};
 use super::lanes::{Lanes, LANES};
@@ -79,16 +79,16 @@ impl Lanes for Fq2x8 {
 
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn invert(c: &Ctx, a: &Self) -> Option<Self> {
-        // As for Fq8: our pair for x is X = x·2^260 (both coordinates), ark inverts X, and
-        // 2^520 turns x⁻¹·2^−260 into our pair for x⁻¹.
-        let int = |v: &Fq8| scatter(v).map(|x| Fq::from_bigint(reduce(x)).expect("reduced"));
+        // As for Fq8, with no conversions: read as ark's representations, our pair for x is
+        // 2^4·x, and its inverse times 2^8 is our pair for x⁻¹.
+        let int = |v: &Fq8| scatter(v).map(|x| Fq::new_unchecked(reduce(x)));
         let (c0, c1) = (int(&a.c0), int(&a.c1));
         let mut v: [Fq2; LANES] = std::array::from_fn(|l| Fq2::new(c0[l], c1[l]));
         if v.iter().any(|x| x.is_zero()) {
             return None;
         }
         ark_ff::batch_inversion_and_mul(&mut v, &Fq2::new(c.inv_fix, Fq::zero()));
-        Some(Fq2x8 { c0: gather(&v.map(|x| x.c0.into_bigint())), c1: gather(&v.map(|x| x.c1.into_bigint())) })
+        Some(Fq2x8 { c0: gather(&v.map(|x| x.c0.0)), c1: gather(&v.map(|x| x.c1.0)) })
     }
 }
 
