@@ -112,6 +112,24 @@ impl Schedule {
         Some(Schedule { ops })
     }
 
+    /// The schedule of the plain integer `k` (> 0), no endomorphism: for points outside the
+    /// prime-order subgroup too. Nothing is checked ahead: an exceptional step makes the run
+    /// return false.
+    pub(crate) fn plain(k: u64) -> Schedule {
+        let digits = wnaf(ark_ff::BigInt::<1>::new([k]));
+        let mut ops = Vec::with_capacity(digits.len() * 2);
+        for d in digits.into_iter().rev() {
+            if !ops.is_empty() {
+                ops.push(Op::Double);
+            }
+            if d != 0 {
+                let (idx, neg) = (d.unsigned_abs() / 2, d < 0);
+                ops.push(if ops.is_empty() { Op::Init { base: 0, idx, neg } } else { Op::Add { base: 0, idx, neg } });
+            }
+        }
+        Schedule { ops }
+    }
+
     /// The operations, in order.
     pub(crate) fn ops(&self) -> &[Op] {
         &self.ops
@@ -159,7 +177,7 @@ fn run_batch<C: GLVConfig>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
 }
 
 /// [`run_batch`], on the vector path where the curve and the CPU allow it.
-fn run_batch_fastest<C: GLVConfig + 'static>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
+pub(crate) fn run_schedule<C: GLVConfig + 'static>(s: &Schedule, pts: &mut [Affine<C>]) -> bool {
     #[cfg(target_arch = "x86_64")]
     if let Some(ok) = super::ifma::run_fixed(s, pts) {
         return ok;
@@ -178,7 +196,7 @@ pub fn scale_fixed<C: GLVConfig + 'static>(pts: &mut [Affine<C>], k: C::ScalarFi
         // Identity points stay the identity; the others run the shared schedule.
         let live: Vec<usize> = (0..chunk.len()).filter(|&i| !chunk[i].is_zero()).collect();
         let mut sub: Vec<Affine<C>> = live.iter().map(|&i| chunk[i]).collect();
-        if !sub.is_empty() && !run_batch_fastest(&s, &mut sub) {
+        if !sub.is_empty() && !run_schedule(&s, &mut sub) {
             sub.iter_mut().for_each(|p| *p = (*p * k).into_affine());
         }
         for (&i, p) in live.iter().zip(sub) {

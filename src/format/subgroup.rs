@@ -1,16 +1,16 @@
 //! G2 subgroup membership for many points at once: P is in the prime-order subgroup iff
 //! [x+1]P + ψ([x]P) + ψ²([x]P) = ψ³([2x]P) with x the 63-bit BN parameter (eprint 2022/348,
 //! the test gnark-crypto uses), half the doublings of arkworks' ψ(P) = [6x²]P. The
-//! multiplication by the fixed x runs on whole batches in affine coordinates.
+//! multiplication by the fixed x runs on whole batches through the fixed-scalar engine.
 
 use std::sync::OnceLock;
 
 use ark_bn254::{Fq, Fq2, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{BigInteger, Field, PrimeField};
 use rayon::prelude::*;
 
-use crate::batch_affine::{add_all, copy_from, double_all, Batch};
+use crate::backend::fixed_scalar::{run_schedule, Schedule};
 
 /// BN254's curve parameter x.
 const X: u64 = 4965661367192848881;
@@ -50,47 +50,13 @@ fn psi(p: &G2Affine) -> G2Affine {
     G2Affine::new_unchecked(x * cx, y * cy)
 }
 
-/// The wNAF digits (width 3: ±1, ±3) of x.
-fn digits() -> &'static Vec<i64> {
-    static D: OnceLock<Vec<i64>> = OnceLock::new();
-    D.get_or_init(|| ark_ff::BigInt::<1>::new([X]).find_wnaf(3).unwrap_or_default())
-}
-
-/// [x]P for a batch of non-identity points; `None` when a step meets an exceptional case.
-fn mul_batch(pts: &[G2Affine]) -> Option<Batch<Fq2>> {
-    let n = pts.len();
-    let mut den = Vec::with_capacity(n);
-    let mut scratch = Vec::with_capacity(n);
-    let base = Batch { x: pts.iter().map(|p| p.x).collect(), y: pts.iter().map(|p| p.y).collect() };
-    let mut two = Batch { x: base.x.clone(), y: base.y.clone() };
-    if !double_all(&mut two, &mut den, &mut scratch) {
-        return None;
-    }
-    let mut three = Batch { x: base.x.clone(), y: base.y.clone() };
-    if !add_all(&mut three, &two, false, &mut den, &mut scratch) {
-        return None;
-    }
-    let table = [base, three];
-    let d = digits();
-    let mut acc = Batch { x: vec![Fq2::default(); n], y: vec![Fq2::default(); n] };
-    let mut started = false;
-    for &digit in d.iter().rev() {
-        if started && !double_all(&mut acc, &mut den, &mut scratch) {
-            return None;
-        }
-        if digit != 0 {
-            let t = &table[(digit.unsigned_abs() / 2) as usize];
-            if started {
-                if !add_all(&mut acc, t, digit < 0, &mut den, &mut scratch) {
-                    return None;
-                }
-            } else {
-                copy_from(&mut acc, t, digit < 0);
-                started = true;
-            }
-        }
-    }
-    Some(acc)
+/// [x]P for a batch of non-identity points (any points of the curve, through the shared
+/// fixed-scalar engine); `None` when a step meets an exceptional case.
+fn mul_batch(pts: &[G2Affine]) -> Option<Vec<G2Affine>> {
+    static S: OnceLock<Schedule> = OnceLock::new();
+    let s = S.get_or_init(|| Schedule::plain(X));
+    let mut out = pts.to_vec();
+    run_schedule(s, &mut out).then_some(out)
 }
 
 /// For each point (already on the curve): is it in the prime-order subgroup?
@@ -108,12 +74,12 @@ pub fn g2_in_subgroup_many(pts: &[G2Affine]) -> Vec<bool> {
                 }
                 let ok = match &muls {
                     Some(m) => {
-                        let xp = G2Affine::new_unchecked(m.x[li], m.y[li]);
+                        // ψ is a homomorphism: ψ³([2x]P) = 2·ψ³([x]P); no inversions.
+                        let xp = m[li];
                         let psi1 = psi(&xp);
                         let psi2 = psi(&psi1);
                         let lhs = G2Projective::from(xp) + p + psi1 + psi2;
-                        let two_xp = (G2Projective::from(xp) + xp).into_affine();
-                        lhs == G2Projective::from(psi(&psi(&psi(&two_xp))))
+                        lhs == G2Projective::from(psi(&psi2)).double()
                     }
                     None => p.is_in_correct_subgroup_assuming_on_curve(),
                 };
