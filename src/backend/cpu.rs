@@ -88,14 +88,29 @@ impl Backend for CpuBackend {
         match group {
             Group::G1 => {
                 let bases = points.par_chunks(size).map(g1).collect::<Result<Vec<_>>>()?;
-                Ok(Projective::G1(G1Projective::msm_unchecked(&bases, scalars)))
+                Ok(Projective::G1(
+                    vector_msm(&bases, scalars).unwrap_or_else(|| G1Projective::msm_unchecked(&bases, scalars)),
+                ))
             }
             Group::G2 => {
                 let bases = points.par_chunks(size).map(g2).collect::<Result<Vec<_>>>()?;
-                Ok(Projective::G2(G2Projective::msm_unchecked(&bases, scalars)))
+                Ok(Projective::G2(
+                    vector_msm(&bases, scalars).unwrap_or_else(|| G2Projective::msm_unchecked(&bases, scalars)),
+                ))
             }
         }
     }
+}
+
+/// The MSM on the vector lanes where the CPU has them.
+fn vector_msm<C: ark_ec::short_weierstrass::SWCurveConfig + 'static>(
+    bases: &[ark_ec::short_weierstrass::Affine<C>],
+    scalars: &[Fr],
+) -> Option<ark_ec::short_weierstrass::Projective<C>> {
+    #[cfg(target_arch = "x86_64")]
+    return super::ifma::msm(bases, scalars);
+    #[cfg(not(target_arch = "x86_64"))]
+    None
 }
 
 /// first · step^i for i in 0..n, computed in parallel blocks.

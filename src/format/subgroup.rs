@@ -14,8 +14,9 @@ use crate::backend::fixed_scalar::{run_schedule, Schedule};
 
 /// BN254's curve parameter x.
 const X: u64 = 4965661367192848881;
-/// Points checked together.
-const BATCH: usize = 256;
+/// Points checked together, at most: large batches amortise the shared inversion of each step,
+/// but every thread should get one.
+const BATCH: usize = 2048;
 
 /// ψ's coefficients (u+9)^((q−1)/3) and (u+9)^((q−1)/2).
 fn psi_coeffs() -> &'static (Fq2, Fq2) {
@@ -61,7 +62,7 @@ fn mul_batch(pts: &[G2Affine]) -> Option<Vec<G2Affine>> {
 
 /// For each point (already on the curve): is it in the prime-order subgroup?
 pub fn g2_in_subgroup_many(pts: &[G2Affine]) -> Vec<bool> {
-    pts.par_chunks(BATCH)
+    pts.par_chunks((pts.len() / rayon::current_num_threads().max(1)).clamp(64, BATCH))
         .flat_map_iter(|chunk| {
             let live: Vec<G2Affine> = chunk.iter().copied().filter(|p| !p.is_zero()).collect();
             let muls = if live.is_empty() { None } else { mul_batch(&live) };

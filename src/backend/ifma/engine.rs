@@ -67,7 +67,7 @@ unsafe fn store<C: VecCurve>(c: &Ctx, b: &Batch8<C::L>, pts: &mut [Affine<C>]) {
 
 /// v[i] ← 1 / v[i] lane-wise with one (eight-lane) inversion; false if some lane is zero.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn batch_invert<L: Lanes>(c: &Ctx, v: &mut [L], scratch: &mut Vec<L>) -> bool {
+pub(super) unsafe fn batch_invert<L: Lanes>(c: &Ctx, v: &mut [L], scratch: &mut Vec<L>) -> bool {
     scratch.clear();
     let mut acc = L::one(c);
     for x in v.iter() {
@@ -106,7 +106,7 @@ unsafe fn double_all<L: Lanes>(c: &Ctx, acc: &mut Batch8<L>, den: &mut Vec<L>, s
 /// (x1, y1) + (x2, y2) given 1 / (x2 − x1).
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn add_point<L: Lanes>(c: &Ctx, x1: &L, y1: &L, x2: &L, y2: &L, inv: &L) -> (L, L) {
+pub(super) unsafe fn add_point<L: Lanes>(c: &Ctx, x1: &L, y1: &L, x2: &L, y2: &L, inv: &L) -> (L, L) {
     let l = L::mul(c, &L::sub(c, y2, y1), inv);
     let x3 = L::sub(c, &L::sub(c, &L::square(c, &l), x1), x2);
     let y3 = L::sub(c, &L::mul(c, &l, &L::sub(c, x1, &x3)), y1);

@@ -186,6 +186,7 @@ impl Ctx {
 
 impl Lanes for Fq8 {
     type Elem = Fq;
+    const ROWS: usize = LIMBS;
 
     /// a·b·2^−260 mod p, for a, b ≤ 2p; the result is ≤ 2p.
     #[inline]
@@ -277,6 +278,32 @@ impl Lanes for Fq8 {
         scatter(&Self::mul(c, a, &c.to_ark)).map(|x| Fq::new_unchecked(reduce(x)))
     }
 
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn gather(rows: &[Vec<u64>], idx: __m512i) -> Fq8 {
+        Fq8::gather_rows(rows, idx)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn scatter(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Fq8) {
+        Fq8::scatter_rows(rows, m, idx, v)
+    }
+
+    /// Zero is 0, p or 2p in [0, 2p], each with one limb pattern.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn is_zero(c: &Ctx, a: &Fq8) -> __mmask8 {
+        let z = _mm512_setzero_si512();
+        let (mut is0, mut isp, mut is2p) = (0xffu8, 0xffu8, 0xffu8);
+        for j in 0..LIMBS {
+            is0 &= _mm512_cmpeq_epi64_mask(a.0[j], z);
+            isp &= _mm512_cmpeq_epi64_mask(a.0[j], c.p[j]);
+            is2p &= _mm512_cmpeq_epi64_mask(a.0[j], c.p2[j]);
+        }
+        is0 | isp | is2p
+    }
+
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn invert(c: &Ctx, a: &Fq8) -> Option<Fq8> {
         // No conversions: see `Ctx::inv_fix`.
@@ -286,6 +313,24 @@ impl Lanes for Fq8 {
         }
         ark_ff::batch_inversion_and_mul(&mut v, &c.inv_fix);
         Some(gather(&v.map(|x| x.0)))
+    }
+}
+
+impl Fq8 {
+    /// [`Lanes::gather`] from `rows[..5]`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn gather_rows(rows: &[Vec<u64>], idx: __m512i) -> Fq8 {
+        Fq8(std::array::from_fn(|j| _mm512_i64gather_epi64::<8>(idx, rows[j].as_ptr().cast())))
+    }
+
+    /// [`Lanes::scatter`] to `rows[..5]`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn scatter_rows(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Fq8) {
+        for j in 0..LIMBS {
+            _mm512_mask_i64scatter_epi64::<8>(rows[j].as_mut_ptr().cast(), m, idx, v.0[j]);
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub struct Fq2x8 {
 
 impl Lanes for Fq2x8 {
     type Elem = Fq2;
+    const ROWS: usize = 10;
 
     /// Karatsuba: three base-field products.
     #[inline]
@@ -75,6 +76,25 @@ impl Lanes for Fq2x8 {
     unsafe fn store(c: &Ctx, a: &Self) -> [Fq2; LANES] {
         let (c0, c1) = (Fq8::store(c, &a.c0), Fq8::store(c, &a.c1));
         std::array::from_fn(|l| Fq2::new(c0[l], c1[l]))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn gather(rows: &[Vec<u64>], idx: __m512i) -> Self {
+        Fq2x8 { c0: Fq8::gather_rows(&rows[..5], idx), c1: Fq8::gather_rows(&rows[5..], idx) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn scatter(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Self) {
+        Fq8::scatter_rows(&mut rows[..5], m, idx, &v.c0);
+        Fq8::scatter_rows(&mut rows[5..], m, idx, &v.c1);
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn is_zero(c: &Ctx, a: &Self) -> __mmask8 {
+        Fq8::is_zero(c, &a.c0) & Fq8::is_zero(c, &a.c1)
     }
 
     #[target_feature(enable = "avx512f,avx512ifma")]

@@ -1,6 +1,6 @@
 //! The arithmetic the vector engine needs from eight field elements at once.
 
-use std::arch::x86_64::__mmask8;
+use std::arch::x86_64::{__m512i, __mmask8};
 
 use ark_ff::Field;
 
@@ -34,6 +34,14 @@ pub trait Lanes: Copy {
     unsafe fn store(c: &Ctx, a: &Self) -> [Self::Elem; LANES];
     /// Lane-wise inverses, or `None` if some lane is zero.
     unsafe fn invert(c: &Ctx, a: &Self) -> Option<Self>;
+    /// Limb rows of an element in [`Lanes::gather`]'s layout.
+    const ROWS: usize;
+    /// Lane l from element idx[l] of limb rows (row j: limb j of every element).
+    unsafe fn gather(rows: &[Vec<u64>], idx: __m512i) -> Self;
+    /// Writes the lanes set in m to elements idx[l] of limb rows (indices distinct).
+    unsafe fn scatter(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Self);
+    /// The lanes that are zero.
+    unsafe fn is_zero(c: &Ctx, a: &Self) -> __mmask8;
 }
 
 #[cfg(test)]
@@ -61,6 +69,16 @@ pub mod tests {
         assert_eq!(L::store(c, &L::mul(c, &top, &y)), [L::Elem::zero(); LANES]);
         assert_eq!(L::store(c, &L::sub(c, &top, &y)), want(&|_, b| -b));
         assert_eq!(L::store(c, &L::mul(c, &L::one(c), &y)), *b);
+        let mut rows = vec![vec![0u64; 3 * LANES]; L::ROWS];
+        let idx = std::arch::x86_64::_mm512_set_epi64(0, 17, 3, 9, 23, 1, 12, 5);
+        L::scatter(&mut rows, 0xff, idx, &x);
+        assert_eq!(L::store(c, &L::gather(&rows, idx)), *a);
+        L::scatter(&mut rows, 0b0000_0110, idx, &y);
+        let back = L::store(c, &L::gather(&rows, idx));
+        assert_eq!(back, std::array::from_fn(|l| if (1..3).contains(&l) { b[l] } else { a[l] }));
+        let zeros = L::is_zero(c, &L::sub(c, &x, &y));
+        assert_eq!(zeros, (0..LANES).filter(|&l| a[l] == b[l]).fold(0, |m, l| m | 1 << l));
+        assert_eq!(L::is_zero(c, &L::neg(c, &L::sub(c, &x, &x))), 0xff);
         match L::invert(c, &x) {
             Some(inv) => assert_eq!(L::store(c, &inv), a.map(|a| a.inverse().unwrap())),
             None => assert!(a.iter().any(|a| a.is_zero())),

@@ -7,11 +7,12 @@ mod engine;
 mod fq;
 mod fq2;
 mod lanes;
+mod msm;
 
 use std::any::TypeId;
 
 use ark_bn254::{g1, g2};
-use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 
 use super::fixed_scalar::Schedule;
 use super::scalar_each::Plan;
@@ -57,4 +58,26 @@ pub(crate) fn run_each<C: SWCurveConfig + 'static>(pts: &mut [Affine<C>], plans:
         return Some(unsafe { engine::run_each(p, plans) });
     }
     cast::<C, g2::Config>(pts).map(|p| unsafe { engine::run_each(p, plans) })
+}
+
+/// Σ scalars_i·bases_i on the vector lanes: `None` when this path does not take curve `C` or
+/// this CPU.
+pub(crate) fn msm<C: SWCurveConfig + 'static>(bases: &[Affine<C>], scalars: &[ark_bn254::Fr]) -> Option<Projective<C>> {
+    if !available() {
+        return None;
+    }
+    // SAFETY: `available` checked the CPU features; the casts only rename C.
+    if let Some(p) = cast_ref::<C, g1::Config>(bases) {
+        let r = unsafe { msm::msm(p, scalars) };
+        return Some(unsafe { std::mem::transmute_copy::<Projective<g1::Config>, Projective<C>>(&r) });
+    }
+    let p = cast_ref::<C, g2::Config>(bases)?;
+    let r = unsafe { msm::msm(p, scalars) };
+    Some(unsafe { std::mem::transmute_copy::<Projective<g2::Config>, Projective<C>>(&r) })
+}
+
+/// `pts` as points of `D` when `C` is `D`.
+fn cast_ref<C: SWCurveConfig + 'static, D: VecCurve>(pts: &[Affine<C>]) -> Option<&[Affine<D>]> {
+    // SAFETY: C and D are the same type (same TypeId), so are the slices.
+    (TypeId::of::<C>() == TypeId::of::<D>()).then(|| unsafe { &*(pts as *const [Affine<C>] as *const [Affine<D>]) })
 }
