@@ -1,7 +1,7 @@
-//! The CPU scaling engines on AVX-512 IFMA (x86-64): eight points per vector, field elements
-//! in 52-bit limbs. [`super::fixed_scalar`] and [`super::scalar_each`] hand their batches
-//! here at run time for BN254 G1 and G2 when the CPU has the instructions; everything else
-//! takes the portable arkworks path, which computes the same points.
+//! The CPU engines on AVX-512 IFMA (x86-64): eight points per vector, field elements in
+//! 52-bit limbs. [`super::fixed_scalar`], [`super::scalar_each`] and the CPU backend's MSM
+//! hand their work here at run time for BN254 G1 and G2 when the CPU has the instructions;
+//! everything else takes the portable arkworks path, which computes the same points.
 
 mod engine;
 mod fq;
