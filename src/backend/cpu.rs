@@ -102,6 +102,11 @@ impl Backend for CpuBackend {
     }
 }
 
+/// Σ scalars_i·bases_i in G2 on the CPU (vector lanes where present), from affine points.
+pub fn g2_msm(bases: &[G2Affine], scalars: &[Fr]) -> G2Projective {
+    vector_msm(bases, scalars).unwrap_or_else(|| G2Projective::msm_unchecked(bases, scalars))
+}
+
 /// The MSM on the vector lanes where the CPU has them.
 fn vector_msm<C: ark_ec::short_weierstrass::SWCurveConfig + 'static>(
     bases: &[ark_ec::short_weierstrass::Affine<C>],

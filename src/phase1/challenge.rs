@@ -26,7 +26,7 @@ use crate::format::points::{
     g2_from_u_on_curve, g2_to_c, g2_to_lem, g2_to_u,
 };
 use crate::format::ptau::{contributions_to_bytes, section, KeyPart, Ptau, PtauContribution, PtauKey};
-use crate::format::subgroup::g2_in_subgroup_many;
+use crate::format::subgroup::{g2_first_outside, g2_in_subgroup_many};
 
 /// The point sections of a ptau in challenge order: id, group, number of points for 2^power.
 fn layout(power: u32) -> [(u32, Group, usize); 5] {
@@ -86,7 +86,7 @@ fn to_lem(
     if group == Group::G2 {
         let g2: Vec<G2Affine> =
             pts.iter().map(|p| if let Lem::G2(q) = p { *q } else { G2Affine::identity() }).collect();
-        if let Some(i) = g2_in_subgroup_many(&g2).iter().position(|ok| !ok) {
+        if let Some(i) = g2_first_outside(&g2) {
             return Err(bad(at, part, i, PointFault::NotInSubgroup));
         }
     }

@@ -19,7 +19,7 @@ use crate::format::binfile::BinWriter;
 use crate::format::params::{Params, KIND_BEACON};
 use crate::format::points::{g1_from_lem, g1_to_c, g1_to_u, g2_from_lem_on_curve, g2_to_c, g2_to_u, G1_LEM, G2_LEM};
 use crate::format::ptau::{contributions_to_bytes, section, Ptau, PtauContribution};
-use crate::format::subgroup::g2_in_subgroup_many;
+use crate::format::subgroup::g2_first_outside;
 use crate::progress;
 
 pub use crate::crypto::source::Source;
@@ -60,7 +60,7 @@ pub fn check_points(bytes: &[u8], group: Group, ptau: &Ptau, sec: u32, first: u6
                     g2_from_lem_on_curve(b).map_err(|fault| Error::BadPoint { at: at.index(first + i as u64), fault })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            if let Some(i) = g2_in_subgroup_many(&pts).iter().position(|ok| !ok) {
+            if let Some(i) = g2_first_outside(&pts) {
                 return Err(Error::BadPoint { at: at.index(first + i as u64), fault: PointFault::NotInSubgroup });
             }
         }

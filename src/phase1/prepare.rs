@@ -16,7 +16,7 @@ use crate::error::{Error, PointFault, Result};
 use crate::format::binfile::BinWriter;
 use crate::format::points::{g1_from_lem, g2_from_lem_on_curve};
 use crate::format::ptau::{section, Ptau};
-use crate::format::subgroup::g2_in_subgroup_many;
+use crate::format::subgroup::g2_first_outside;
 use crate::progress;
 
 /// Decodes and checks the first `n` points of a G1 section.
@@ -38,7 +38,7 @@ fn g2_points(ptau: &Ptau, sec: u32, n: u64) -> Result<Vec<ark_bn254::G2Affine>> 
         .enumerate()
         .map(|(i, b)| g2_from_lem_on_curve(b).map_err(|fault| Error::BadPoint { at: at.index(i as u64), fault }))
         .collect::<Result<Vec<_>>>()?;
-    if let Some(i) = g2_in_subgroup_many(&pts).iter().position(|ok| !ok) {
+    if let Some(i) = g2_first_outside(&pts) {
         return Err(Error::BadPoint { at: at.index(i as u64), fault: PointFault::NotInSubgroup });
     }
     Ok(pts)

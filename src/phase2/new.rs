@@ -14,7 +14,7 @@ use crate::format::binfile::BinWriter;
 use crate::format::points::{fr_to_lem, g1_from_lem, g1_to_lem, g2_from_lem_on_curve, g2_to_lem};
 use crate::format::ptau::{section as ps, Ptau};
 use crate::format::r1cs::R1cs;
-use crate::format::subgroup::g2_in_subgroup_many;
+use crate::format::subgroup::g2_first_outside;
 use crate::format::zkey::{section as zs, Groth16Header, MpcParams, PROTOCOL_GROTH16};
 use crate::progress;
 
@@ -64,7 +64,7 @@ fn decode_g2(raw: &[u8], ptau: &Ptau, sec: u32, first: u64) -> Result<Vec<G2Affi
             g2_from_lem_on_curve(b).map_err(|fault| Error::BadPoint { at: at.index(first + i as u64), fault })
         })
         .collect::<Result<Vec<_>>>()?;
-    if let Some(i) = g2_in_subgroup_many(&pts).iter().position(|ok| !ok) {
+    if let Some(i) = g2_first_outside(&pts) {
         return Err(Error::BadPoint { at: at.index(first + i as u64), fault: PointFault::NotInSubgroup });
     }
     Ok(pts)

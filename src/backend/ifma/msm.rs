@@ -111,13 +111,13 @@ unsafe fn accumulate<C: VecCurve>(
             let b = d.unsigned_abs() as usize - 1;
             if !buckets.full[b] {
                 // An empty bucket takes the point as it is.
-                let p = &bases[i as usize];
-                let at = index(&[b as i64; LANES]);
-                let mut y = C::L::load(c, &[p.y; LANES]);
+                let from = index(&[i as i64; LANES]);
+                let mut y = C::L::gather(&py.rows, from);
                 if d < 0 {
                     y = C::L::neg(c, &y);
                 }
-                C::L::scatter(&mut buckets.x.rows, 1, at, &C::L::load(c, &[p.x; LANES]));
+                let at = index(&[b as i64; LANES]);
+                C::L::scatter(&mut buckets.x.rows, 1, at, &C::L::gather(&px.rows, from));
                 C::L::scatter(&mut buckets.y.rows, 1, at, &y);
                 buckets.full[b] = true;
             } else if in_round[b] || round.len() == cap {
@@ -241,7 +241,8 @@ pub unsafe fn msm<C: VecCurve>(bases: &[Affine<C>], scalars: &[Fr]) -> Projectiv
         C::L::scatter(&mut px.rows, 0xff, at, &C::L::load(&ctx, &p.map(|p| p.x)));
         C::L::scatter(&mut py.rows, 0xff, at, &C::L::load(&ctx, &p.map(|p| p.y)));
     }
-    let digits: Vec<Vec<i32>> = scalars[..n].par_iter().map(|k| digits(k, c, windows)).collect();
+    // Digit w of scalar i at i·windows + w.
+    let digits: Vec<i32> = scalars[..n].par_iter().flat_map_iter(|k| digits(k, c, windows)).collect();
     let nb = 1usize << (c - 1);
     // Each thread takes a group of windows: buckets of different windows never collide, so
     // rounds stay full.
@@ -256,8 +257,9 @@ pub unsafe fn msm<C: VecCurve>(bases: &[Affine<C>], scalars: &[Fr]) -> Projectiv
                 if bases[i].is_zero() {
                     continue;
                 }
+                let row = &digits[i * windows..(i + 1) * windows];
                 for (slot, &w) in ws.iter().enumerate() {
-                    let d = digits[i][w];
+                    let d = row[w];
                     if d != 0 {
                         // Bucket slot·nb + |d| − 1, sign kept.
                         let b = (slot * nb) as i32 + d.abs();
