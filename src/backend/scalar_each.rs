@@ -52,7 +52,28 @@ pub(crate) struct Plan {
 /// Digits per half-scalar: 128 bits plus carry room.
 pub(crate) const LEN: usize = 33;
 
-fn plan<C: GLVConfig>(k: C::ScalarField) -> Option<Plan> {
+/// The scalars a table entry adds: ±j and ±j·λ for j in 1..=TABLE (index [base][j − 1]).
+struct Addends<F> {
+    pos: [[F; TABLE]; 2],
+}
+
+impl<F: PrimeField> Addends<F> {
+    fn new<C: GLVConfig<ScalarField = F>>() -> Self {
+        let pos = std::array::from_fn(|b| {
+            std::array::from_fn(|j| {
+                let a = F::from(j as u64 + 1);
+                if b == 1 {
+                    a * C::LAMBDA
+                } else {
+                    a
+                }
+            })
+        });
+        Addends { pos }
+    }
+}
+
+fn plan<C: GLVConfig>(k: C::ScalarField, addends: &Addends<C::ScalarField>) -> Option<Plan> {
     if k.is_zero() {
         return None;
     }
@@ -64,7 +85,6 @@ fn plan<C: GLVConfig>(k: C::ScalarField) -> Option<Plan> {
         }
     }
     // Follow the partial scalar: refuse schedules with an exceptional addition or doubling.
-    let lambda = C::LAMBDA;
     let mut m = C::ScalarField::zero();
     let mut started = false;
     for i in (0..LEN).rev() {
@@ -81,12 +101,9 @@ fn plan<C: GLVConfig>(k: C::ScalarField) -> Option<Plan> {
             if v == 0 {
                 continue;
             }
-            let mut a = C::ScalarField::from(v.unsigned_abs() as u64);
+            let mut a = addends.pos[base][v.unsigned_abs() as usize - 1];
             if v < 0 {
                 a = -a;
-            }
-            if base == 1 {
-                a *= lambda;
             }
             if started {
                 if m == a || m == -a || m.is_zero() {
@@ -214,9 +231,10 @@ fn run_batch_fastest<C: GLVConfig + 'static>(pts: &mut [Affine<C>], plans: &[&Pl
 /// Replaces every point i by scalars[i]·point_i, in parallel.
 pub fn scale_each<C: GLVConfig + 'static>(pts: &mut [Affine<C>], scalars: &[C::ScalarField]) {
     let batch = batch_size(pts.len());
+    let addends = Addends::new::<C>();
     pts.par_chunks_mut(batch).zip(scalars.par_chunks(batch)).for_each(|(chunk, ks)| {
         let plans: Vec<Option<Plan>> =
-            chunk.iter().zip(ks).map(|(p, k)| if p.is_zero() { None } else { plan::<C>(*k) }).collect();
+            chunk.iter().zip(ks).map(|(p, k)| if p.is_zero() { None } else { plan::<C>(*k, &addends) }).collect();
         let live: Vec<usize> = (0..chunk.len()).filter(|&i| plans[i].is_some()).collect();
         let mut sub: Vec<Affine<C>> = live.iter().map(|&i| chunk[i]).collect();
         let sub_plans: Vec<&Plan> = live.iter().filter_map(|&i| plans[i].as_ref()).collect();
@@ -274,7 +292,8 @@ mod tests {
         for (i, k) in ks.iter_mut().enumerate().take(6) {
             *k = C::ScalarField::from(17u64 + 1000 * i as u64);
         }
-        let plans: Vec<Plan> = ks.iter().map(|k| plan::<C>(*k).expect("these scalars have plans")).collect();
+        let addends = Addends::new::<C>();
+        let plans: Vec<Plan> = ks.iter().map(|k| plan::<C>(*k, &addends).expect("these scalars have plans")).collect();
         let plans: Vec<&Plan> = plans.iter().collect();
         let want: Vec<Affine<C>> = pts.iter().zip(&ks).map(|(p, k)| (*p * k).into_affine()).collect();
         let mut portable = pts.clone();
