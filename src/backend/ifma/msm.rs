@@ -1,8 +1,9 @@
-//! Multi-scalar multiplication on the vector lanes: Pippenger with signed window digits, where
-//! every window's bucket accumulation runs as batched affine additions, eight per vector and one
-//! shared inversion per round of up to [`ROUND`] additions into distinct buckets. Additions
-//! the affine formula cannot take (equal or opposite points) are done by arkworks, so any
-//! input points give the exact sum. Bucket sums and windows are combined by arkworks.
+//! Multi-scalar multiplication on the vector lanes: Pippenger with signed window digits. Each
+//! thread takes a group of windows and runs their bucket accumulation as batched affine
+//! additions, eight per vector and one shared inversion per round of up to [`ROUND`] additions
+//! into distinct buckets. Additions the affine formula cannot take (equal or opposite points)
+//! and a window's last few go to arkworks, so any input points give the exact sum. Bucket sums
+//! and windows are combined by arkworks.
 
 // Limb and lane loops index several arrays in step.
 #![allow(clippy::needless_range_loop)]
@@ -66,12 +67,12 @@ fn digits(k: &Fr, c: usize, windows: usize) -> Vec<i32> {
 /// A point index and its signed bucket (bucket |d| − 1, negated point when d < 0).
 type Pair = (u32, i32);
 
-/// One window's buckets: bucket b holds the sum of the points whose digit is ±(b + 1).
-struct Buckets<L> {
+/// A group of windows' buckets (affine, in limb rows); `full[b]` is false while bucket b is
+/// still the identity.
+struct Buckets {
     x: Rows,
     y: Rows,
     full: Vec<bool>,
-    _l: std::marker::PhantomData<L>,
 }
 
 /// The index vector of lanes `idx`.
@@ -91,7 +92,7 @@ unsafe fn accumulate<C: VecCurve>(
     bases: &[Affine<C>],
     px: &Rows,
     py: &Rows,
-    buckets: &mut Buckets<C::L>,
+    buckets: &mut Buckets,
     spill: &mut [Projective<C>],
     pairs: &[Pair],
 ) {
@@ -197,7 +198,7 @@ unsafe fn accumulate<C: VecCurve>(
 #[target_feature(enable = "avx512f,avx512ifma")]
 unsafe fn reduce<C: VecCurve>(
     c: &Ctx,
-    buckets: &Buckets<C::L>,
+    buckets: &Buckets,
     spill: &[Projective<C>],
     range: std::ops::Range<usize>,
 ) -> Projective<C> {
@@ -269,12 +270,8 @@ pub unsafe fn msm<C: VecCurve>(bases: &[Affine<C>], scalars: &[Fr]) -> Projectiv
             }
             let ctx = Ctx::new();
             let total = nb * ws.len();
-            let mut buckets = Buckets {
-                x: Rows::new(rows, total),
-                y: Rows::new(rows, total),
-                full: vec![false; total],
-                _l: Default::default(),
-            };
+            let mut buckets =
+                Buckets { x: Rows::new(rows, total), y: Rows::new(rows, total), full: vec![false; total] };
             let mut spill = vec![Projective::<C>::zero(); total];
             accumulate::<C>(&ctx, bases, &px, &py, &mut buckets, &mut spill, &pairs);
             (0..ws.len())
