@@ -7,7 +7,7 @@
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::Affine;
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
-use ark_ff::{BigInteger, Field, PrimeField, Zero};
+use ark_ff::{Field, PrimeField, Zero};
 use rayon::prelude::*;
 
 use crate::batch_affine::{batch_invert, double_all, Batch};
@@ -22,24 +22,27 @@ pub(crate) const W: usize = 4;
 /// Table entries 1·P … 8·P.
 pub(crate) const TABLE: usize = 1 << (W - 1);
 
-/// Signed base-16 digits (least significant first) of a value below 2^130.
-fn signed_digits<B: BigInteger>(k: &B, len: usize) -> Vec<i8> {
-    let mut out = Vec::with_capacity(len);
-    let mut carry = 0i32;
-    for i in 0..len {
-        let mut d = carry;
-        for b in 0..W {
-            if k.get_bit(i * W + b) {
-                d += 1 << b;
-            }
-        }
-        if d > (TABLE as i32) {
-            d -= 1 << W;
+/// Signed base-2^c digits of the integer with these 64-bit limbs (least significant first),
+/// each in [−2^(c−1), 2^(c−1)], `windows` of them (enough to absorb the last carry); c ≤ 16.
+pub(crate) fn signed_digits(limbs: &[u64], c: usize, windows: usize) -> Vec<i32> {
+    let bits = |at: usize| -> i64 {
+        // c bits starting at bit `at`, across at most two limbs.
+        let (w, o) = (at / 64, at % 64);
+        let lo = limbs.get(w).map_or(0, |x| x >> o);
+        let hi = if o + c > 64 { limbs.get(w + 1).map_or(0, |x| x << (64 - o)) } else { 0 };
+        ((lo | hi) & ((1 << c) - 1)) as i64
+    };
+    let mut out = Vec::with_capacity(windows);
+    let mut carry = 0i64;
+    for w in 0..windows {
+        let mut raw = bits(w * c) + carry;
+        if raw > 1 << (c - 1) {
+            raw -= 1 << c;
             carry = 1;
         } else {
             carry = 0;
         }
-        out.push(d as i8);
+        out.push(raw as i32);
     }
     out
 }
@@ -78,7 +81,9 @@ fn plan<C: GLVConfig>(k: C::ScalarField, addends: &Addends<C::ScalarField>) -> O
         return None;
     }
     let ((s1, k1), (s2, k2)) = C::scalar_decomposition(k);
-    let mut d = [signed_digits(&k1.into_bigint(), LEN), signed_digits(&k2.into_bigint(), LEN)];
+    let digits =
+        |k: C::ScalarField| signed_digits(k.into_bigint().as_ref(), W, LEN).into_iter().map(|d| d as i8).collect();
+    let mut d: [Vec<i8>; 2] = [digits(k1), digits(k2)];
     for (digits, positive) in d.iter_mut().zip([s1, s2]) {
         if !positive {
             digits.iter_mut().for_each(|x| *x = -*x);

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use super::engine::VecCurve;
 use super::fq::Ctx;
 use super::lanes::{Lanes, LANES};
+use crate::backend::scalar_each::signed_digits;
 
 /// Additions per round (one shared inversion).
 const ROUND: usize = 2048;
@@ -37,31 +38,6 @@ impl Rows {
 /// The window width for `n` points.
 fn window(n: usize) -> usize {
     (n.max(2).ilog2() as usize).saturating_sub(3).clamp(4, 16)
-}
-
-/// Signed digits of `k` in base 2^c, in [−2^(c−1), 2^(c−1)], `windows` of them.
-fn digits(k: &Fr, c: usize, windows: usize) -> Vec<i32> {
-    let limbs = k.into_bigint().0;
-    let bits = |at: usize| -> i64 {
-        // c ≤ 16 bits starting at bit `at`, across at most two limbs.
-        let (w, o) = (at / 64, at % 64);
-        let lo = limbs.get(w).map_or(0, |x| x >> o);
-        let hi = if o + c > 64 { limbs.get(w + 1).map_or(0, |x| x << (64 - o)) } else { 0 };
-        ((lo | hi) & ((1 << c) - 1)) as i64
-    };
-    let mut out = Vec::with_capacity(windows);
-    let mut carry = 0i64;
-    for w in 0..windows {
-        let mut raw = bits(w * c) + carry;
-        if raw > 1 << (c - 1) {
-            raw -= 1 << c;
-            carry = 1;
-        } else {
-            carry = 0;
-        }
-        out.push(raw as i32);
-    }
-    out
 }
 
 /// A point index and its signed bucket (bucket |d| − 1, negated point when d < 0).
@@ -243,7 +219,8 @@ pub unsafe fn msm<C: VecCurve>(bases: &[Affine<C>], scalars: &[Fr]) -> Projectiv
         C::L::scatter(&mut py.rows, 0xff, at, &C::L::load(&ctx, &p.map(|p| p.y)));
     }
     // Digit w of scalar i at i·windows + w.
-    let digits: Vec<i32> = scalars[..n].par_iter().flat_map_iter(|k| digits(k, c, windows)).collect();
+    let digits: Vec<i32> =
+        scalars[..n].par_iter().flat_map_iter(|k| signed_digits(k.into_bigint().as_ref(), c, windows)).collect();
     let nb = 1usize << (c - 1);
     // Each thread takes a group of windows: buckets of different windows never collide, so
     // rounds stay full.
@@ -303,7 +280,7 @@ mod tests {
         for c in [4usize, 9, 13] {
             for k in [Fr::from(0u64), Fr::from(1u64), -Fr::from(1u64), Fr::rand(&mut rng), Fr::from(u64::MAX)] {
                 let w = 254usize.div_ceil(c) + 1;
-                let d = digits(&k, c, w);
+                let d = signed_digits(k.into_bigint().as_ref(), c, w);
                 let mut back = Fr::from(0u64);
                 for x in d.iter().rev() {
                     back *= Fr::from(1u64 << c);
