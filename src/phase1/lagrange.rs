@@ -88,26 +88,9 @@ fn butterflies<C: SWCurveConfig>(u: &mut [Affine<C>], t: &mut [Affine<C>]) {
     });
 }
 
-/// out_i = (1/n)·Σ_j ω_n^(−i·j)·base_j for n = 2^k = base.len(), natural order in and out.
-pub fn inverse_fft<C: Codec>(backend: &dyn Backend, base: &[Affine<C>], k: u32) -> Result<Vec<Affine<C>>> {
-    debug_assert_eq!(base.len(), 1 << k);
-    Ok(inverse_ffts(backend, &[base])?.pop().unwrap_or_default())
-}
-
-/// [`inverse_fft`] of several inputs at once (each of length a power of two): every stage
-/// scales the odd halves of all inputs in one backend call, so small inputs share batches.
-pub fn inverse_ffts<C: Codec>(backend: &dyn Backend, bases: &[&[Affine<C>]]) -> Result<Vec<Vec<Affine<C>>>> {
-    let mut scaled = Vec::with_capacity(bases.len());
-    for base in bases {
-        let mut a = base.to_vec();
-        let n_inv = Fr::from(a.len() as u64).inverse().unwrap_or_default();
-        via_backend(&mut a, |c| backend.scale_fixed(c, &n_inv))?;
-        scaled.push(a);
-    }
-    inverse_ffts_unscaled(backend, scaled)
-}
-
-/// n·[`inverse_fft`] of each input (of length n, a power of two): the FFTs without the 1/n.
+/// n times the inverse FFT of each input (of length n = 2^k, natural order in and out):
+/// out_i = Σ_j ω_n^(−i·j)·base_j. Every stage scales the odd halves of all inputs in one backend
+/// call, so small inputs share batches.
 pub fn inverse_ffts_unscaled<C: Codec>(
     backend: &dyn Backend,
     inputs: Vec<Vec<Affine<C>>>,
@@ -176,6 +159,24 @@ mod tests {
     use super::*;
     use crate::backend::CpuBackend;
     use ark_ff::UniformRand;
+
+    /// out_i = (1/n)·Σ_j ω_n^(−i·j)·base_j for n = 2^k = base.len(), natural order in and out.
+    fn inverse_fft<C: Codec>(backend: &dyn Backend, base: &[Affine<C>], k: u32) -> Result<Vec<Affine<C>>> {
+        debug_assert_eq!(base.len(), 1 << k);
+        Ok(inverse_ffts(backend, &[base])?.pop().unwrap_or_default())
+    }
+
+    /// [`inverse_fft`] of several inputs at once, through the unscaled FFTs.
+    fn inverse_ffts<C: Codec>(backend: &dyn Backend, bases: &[&[Affine<C>]]) -> Result<Vec<Vec<Affine<C>>>> {
+        let mut scaled = Vec::with_capacity(bases.len());
+        for base in bases {
+            let mut a = base.to_vec();
+            let n_inv = Fr::from(a.len() as u64).inverse().unwrap_or_default();
+            via_backend(&mut a, |c| backend.scale_fixed(c, &n_inv))?;
+            scaled.push(a);
+        }
+        inverse_ffts_unscaled(backend, scaled)
+    }
 
     #[test]
     fn matches_the_definition() {

@@ -49,6 +49,22 @@ pub mod tests {
     use super::*;
     use ark_ff::Zero;
 
+    /// Runs [`check_ops`] on consecutive pairs of eight-value blocks of `vals` (a multiple of
+    /// eight), when this CPU has the instructions.
+    pub fn check_blocks<L: Lanes>(vals: &[L::Elem]) {
+        if !super::super::available() {
+            eprintln!("no avx512ifma on this CPU: the IFMA field test has nothing to check");
+            return;
+        }
+        // SAFETY: `available` checked the CPU features.
+        unsafe {
+            let c = Ctx::new();
+            for w in vals.chunks_exact(LANES).collect::<Vec<_>>().windows(2) {
+                check_ops::<L>(&c, w[0].try_into().unwrap(), w[1].try_into().unwrap());
+            }
+        }
+    }
+
     /// Checks every operation of `L` on lanes `a`, `b` against arkworks.
     pub unsafe fn check_ops<L: Lanes>(c: &Ctx, a: &[L::Elem; LANES], b: &[L::Elem; LANES]) {
         let (x, y) = (L::load(c, a), L::load(c, b));
