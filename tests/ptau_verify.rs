@@ -123,6 +123,8 @@ fn tamper_corpus_is_rejected() {
             "betaG2 (section 6) does not match",
         ),
         ("lagrange", 12, Box::new(|b| swap(b, 64, 40, 41)), "Lagrange section 12, level 5"),
+        ("lagrange_g2", 13, Box::new(|b| swap(b, 128, 40, 41)), "Lagrange section 13, level 5"),
+        ("lagrange_beta", 15, Box::new(|b| swap(b, 64, 3, 4)), "Lagrange section 15, level 2"),
     ];
     for (name, sec, edit, want) in &cases {
         rewrite(f, &out(name), |id, b| {
@@ -132,6 +134,15 @@ fn tamper_corpus_is_rejected() {
         });
         assert_rejected(&out(name), want);
     }
+
+    // The same checks on a file without Lagrange sections.
+    let unprepared = dir.path().join("3.ptau");
+    rewrite(&unprepared, &out("taug2_unprepared"), |id, b| {
+        if id == 3 {
+            swap(b, 128, 2, 3)
+        }
+    });
+    assert_rejected(&out("taug2_unprepared"), "tauG2 section (section 3): the powers do not match");
 
     rewrite_records(f, &out("key"), |cs| cs[1].key.alpha.g1_sx = cs[1].key.beta.g1_sx);
     assert_rejected(&out("key"), "contribution #2: invalid key (alpha)");

@@ -11,6 +11,7 @@ pub mod ifma;
 pub mod scalar_each;
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_ff::Zero;
 
 use crate::error::Result;
 
@@ -53,6 +54,36 @@ pub enum Projective {
     G1(G1Projective),
     /// A G2 point.
     G2(G2Projective),
+}
+
+impl Projective {
+    /// Whether this is the identity.
+    pub fn is_zero(&self) -> bool {
+        match self {
+            Projective::G1(p) => p.is_zero(),
+            Projective::G2(p) => p.is_zero(),
+        }
+    }
+
+    /// k · self.
+    pub fn scale(&self, k: &Fr) -> Projective {
+        match self {
+            Projective::G1(p) => Projective::G1(*p * k),
+            Projective::G2(p) => Projective::G2(*p * k),
+        }
+    }
+
+    /// self + other; an error when they lie in different groups.
+    pub fn plus(&self, other: &Projective) -> Result<Projective> {
+        match (self, other) {
+            (Projective::G1(a), Projective::G1(b)) => Ok(Projective::G1(*a + b)),
+            (Projective::G2(a), Projective::G2(b)) => Ok(Projective::G2(*a + b)),
+            _ => Err(crate::error::Error::Backend {
+                backend: "points".into(),
+                msg: "a G1 and a G2 point cannot be added".into(),
+            }),
+        }
+    }
 }
 
 /// Heavy point arithmetic. Inputs are already validated by the format layer.

@@ -140,35 +140,6 @@ fn random_u64s(rng: &mut ChaChaRng, n: usize) -> Vec<Fr> {
     (0..n).map(|_| Fr::from(rng.next_u64())).collect()
 }
 
-/// (Σ r_j P_j, Σ r_j P_{j+1}) over a section's consecutive points, with 64-bit r_j.
-fn shifted_rlc(
-    backend: &dyn Backend,
-    bytes: &[u8],
-    group: Group,
-    rng: &mut ChaChaRng,
-) -> Result<(Projective, Projective)> {
-    let size = group.point_size();
-    let m = bytes.len() / size;
-    let r = random_u64s(rng, m - 1);
-    let a = backend.msm(&bytes[..(m - 1) * size], group, &r)?;
-    let b = backend.msm(&bytes[size..], group, &r)?;
-    Ok((a, b))
-}
-
-fn g1_pair(p: (Projective, Projective)) -> Result<(G1Affine, G1Affine)> {
-    match p {
-        (Projective::G1(a), Projective::G1(b)) => Ok((a.into_affine(), b.into_affine())),
-        _ => Err(invalid("internal: expected G1 results")),
-    }
-}
-
-fn g2_pair(p: (Projective, Projective)) -> Result<(G2Affine, G2Affine)> {
-    match p {
-        (Projective::G2(a), Projective::G2(b)) => Ok((a.into_affine(), b.into_affine())),
-        _ => Err(invalid("internal: expected G2 results")),
-    }
-}
-
 fn u_encode(bytes: &[u8], group: Group) -> Vec<u8> {
     match group {
         Group::G1 => {
@@ -183,6 +154,143 @@ fn u_encode(bytes: &[u8], group: Group) -> Vec<u8> {
 /// Checks every point of a section (G2 also in the subgroup).
 fn check_section(ptau: &Ptau, sec: u32, bytes: &[u8], group: Group) -> Result<()> {
     crate::phase1::contribute::check_points(bytes, group, ptau, sec, 0)
+}
+
+/// The other group's τ point a power section is checked against.
+#[derive(Clone, Copy)]
+enum Tau {
+    /// A G1 section: consecutive points in ratio τ·G2 : G2.
+    G2(G2Affine),
+    /// A G2 section: consecutive points in ratio τ·G1 : G1.
+    G1(G1Affine),
+}
+
+/// Whether e(λ·a, τ) · e(f, 1) = 1, the pairings taken with the other group's points.
+fn pairing_product(tau: Tau, lambda_a: Projective, f: Projective) -> Result<bool> {
+    use ark_ec::pairing::Pairing;
+    use ark_ff::One;
+    Ok(match (tau, lambda_a, f) {
+        (Tau::G2(t), Projective::G1(a), Projective::G1(f)) => {
+            ark_bn254::Bn254::multi_pairing([a.into_affine(), f.into_affine()], [t, G2Affine::generator()]).0.is_one()
+        }
+        (Tau::G1(t), Projective::G2(a), Projective::G2(f)) => {
+            ark_bn254::Bn254::multi_pairing([t, G1Affine::generator()], [a.into_affine(), f.into_affine()]).0.is_one()
+        }
+        _ => return Err(invalid("internal: mixed groups in a pairing check")),
+    })
+}
+
+/// Whether the shifted combinations A = Σ r_j P_j and B = Σ r_j P_{j+1} are in ratio τ.
+fn ratio_holds(tau: Tau, a: Projective, b: Projective) -> Result<bool> {
+    Ok(match (tau, a, b) {
+        (Tau::G2(t), Projective::G1(a), Projective::G1(b)) => {
+            same_ratio(&a.into_affine(), &b.into_affine(), &G2Affine::generator(), &t)
+        }
+        (Tau::G1(t), Projective::G2(a), Projective::G2(b)) => {
+            same_ratio(&G1Affine::generator(), &t, &a.into_affine(), &b.into_affine())
+        }
+        _ => return Err(invalid("internal: mixed groups in a pairing check")),
+    })
+}
+
+/// What a power section's check found wrong.
+#[derive(Debug, PartialEq)]
+enum Fault {
+    /// Consecutive points are not in ratio τ.
+    Powers,
+    /// Some Lagrange level is not the inverse FFT of the powers.
+    Lagrange,
+}
+
+/// The random coefficients of a Lagrange check over levels 0..=top: s over every Lagrange
+/// point (64-bit), and c over the first `have` base points with Σ_j s_j·L_j = Σ_i c_i·base_i
+/// when every level is right: c = Σ_k iDFT_k(s^(k)) (level k is the inverse DFT of the first
+/// 2^k base points; the base points past `have` are the identity).
+fn level_coefficients(have: usize, top: u32, rng: &mut ChaChaRng) -> Result<(Vec<Fr>, Vec<Fr>)> {
+    let total = (1usize << (top + 1)) - 1;
+    let s = random_u64s(rng, total);
+    let inverses: Vec<Fr> = (0..=top)
+        .map(|k| Fr::from(1u64 << k).inverse().ok_or_else(|| invalid("internal: 1/2^k")))
+        .collect::<Result<_>>()?;
+    // The levels' transforms are independent; the top one is half the work.
+    let levels: Vec<Vec<Fr>> = (0..=top)
+        .into_par_iter()
+        .map(|k| {
+            let m = 1usize << k;
+            let mut v = s[m - 1..2 * m - 1].to_vec();
+            fft(&mut v, k);
+            v
+        })
+        .collect();
+    let mut c = vec![Fr::from(0u64); have];
+    c.par_iter_mut().enumerate().for_each(|(i, ci)| {
+        for (k, v) in levels.iter().enumerate() {
+            let m = v.len();
+            if i < m {
+                // iDFT(s)_i = (1/m)·DFT(s)_{(m − i) mod m}.
+                *ci += v[(m - i) % m] * inverses[k];
+            }
+        }
+    });
+    Ok((c, s))
+}
+
+/// Checks that consecutive points of a power section are in ratio τ (one pairing of the
+/// shifted random combinations A = Σ r_j P_j and B = Σ r_j P_{j+1}) and, given its Lagrange
+/// section and top level, that every level is the inverse FFT of the powers. Both go into one
+/// pairing product with a random 64-bit λ: e(λ·A, τ) · e(−λ·B − Σ c_i·P_i + Σ s_j·L_j, 1) = 1,
+/// where the middle terms share one MSM over the powers. A wrong section passes with
+/// probability at most 3·2^-64 (the r, the s and the λ each fail to expose it with probability
+/// at most 2^-64). Only on failure is B computed alone, to say which check failed.
+fn check_powers(
+    backend: &dyn Backend,
+    powers: &[u8],
+    group: Group,
+    tau: Tau,
+    lagrange: Option<(&[u8], u32)>,
+    rng: &mut ChaChaRng,
+) -> Result<Option<Fault>> {
+    let size = group.point_size();
+    let m = powers.len() / size;
+    let total = lagrange.map_or(0, |(_, top)| (1usize << (top + 1)) - 1);
+    if lagrange.is_some_and(|(l, _)| l.len() < total * size) {
+        return Ok(Some(Fault::Lagrange));
+    }
+    if m < 2 {
+        // One point: no ratio to check, only the Lagrange levels.
+        let Some((lagrange, top)) = lagrange else { return Ok(None) };
+        let (c, s) = level_coefficients(m.min(1 << top), top, rng)?;
+        let lhs = backend.msm(&powers[..c.len() * size], group, &c)?;
+        let rhs = backend.msm(&lagrange[..total * size], group, &s)?;
+        return Ok((lhs != rhs).then_some(Fault::Lagrange));
+    }
+    let r = random_u64s(rng, m - 1);
+    let a = backend.msm(&powers[..(m - 1) * size], group, &r)?;
+    if a.is_zero() {
+        return Ok(Some(Fault::Powers));
+    }
+    let Some((lagrange, top)) = lagrange else {
+        let b = backend.msm(&powers[size..], group, &r)?;
+        return Ok((!ratio_holds(tau, a, b)?).then_some(Fault::Powers));
+    };
+    let have = m.min(1 << top);
+    let (c, s) = level_coefficients(have, top, rng)?;
+    let lambda = Fr::from(rng.next_u64().max(1));
+    let mut f = vec![Fr::from(0u64); m];
+    f.par_iter_mut().enumerate().for_each(|(j, fj)| {
+        if j > 0 {
+            *fj = -(lambda * r[j - 1]);
+        }
+        if j < have {
+            *fj -= c[j];
+        }
+    });
+    let sum = backend.msm(powers, group, &f)?.plus(&backend.msm(&lagrange[..total * size], group, &s)?)?;
+    if pairing_product(tau, a.scale(&lambda), sum)? {
+        return Ok(None);
+    }
+    let b = backend.msm(&powers[size..], group, &r)?;
+    Ok(Some(if ratio_holds(tau, a, b)? { Fault::Lagrange } else { Fault::Powers }))
 }
 
 /// Checks one Lagrange level: Σ r_i·base_i = Σ FFT(r)_i·L_i.
@@ -208,38 +316,31 @@ fn check_level(
     Ok(lhs == rhs)
 }
 
-/// Checks every level 0..=top of a Lagrange section at once. With short random s over all its
-/// points, Σ_j s_j·L_j must equal Σ_i c_i·base_i where c = Σ_k iDFT_k(s^(k)) (level k is the
-/// inverse DFT of the first 2^k base points). The full-width scalars fall on the base side, one MSM
-/// over at most 2^top points; the Lagrange side is one MSM with 64-bit scalars. A wrong level
-/// passes with probability at most 2^-64.
-fn check_levels(
+/// The error for a Lagrange section some level of which is wrong, naming the first such level.
+#[allow(clippy::too_many_arguments)]
+fn lagrange_fault(
+    ptau: &Ptau,
     backend: &dyn Backend,
-    base: &[u8],
-    lagrange: &[u8],
+    src: u32,
+    dst: u32,
+    all: &[u8],
     group: Group,
     top: u32,
     rng: &mut ChaChaRng,
-) -> Result<bool> {
+) -> Result<Error> {
     let size = group.point_size();
-    let total = (1usize << (top + 1)) - 1;
-    if lagrange.len() < total * size {
-        return Ok(false);
-    }
-    let have = (base.len() / size).min(1 << top);
-    let s = random_u64s(rng, total);
-    let mut c = vec![Fr::from(0u64); have];
+    let src_len = ptau.file.section(src)?.size as usize / size;
     for k in 0..=top {
         let m = 1usize << k;
-        let mut v = s[m - 1..2 * m - 1].to_vec();
-        fft(&mut v, k);
-        let inv_m = Fr::from(m as u64).inverse().ok_or_else(|| invalid("internal: 1/2^k"))?;
-        // iDFT(s)_i = (1/m)·DFT(s)_{(m − i) mod m}; base points past `have` are the identity.
-        c.par_iter_mut().take(m).enumerate().for_each(|(i, ci)| *ci += v[(m - i) % m] * inv_m);
+        let base = ptau.points_raw(src, 0, m.min(src_len) as u64)?;
+        let Some(l) = all.get((m - 1) * size..(2 * m - 1) * size) else { break };
+        if !check_level(backend, &base, l, group, k, rng)? {
+            return Ok(invalid(format!(
+                "Lagrange section {dst}, level {k}: the points are not the inverse FFT of section {src}"
+            )));
+        }
     }
-    let lhs = backend.msm(&base[..have * size], group, &c)?;
-    let rhs = backend.msm(&lagrange[..total * size], group, &s)?;
-    Ok(lhs == rhs)
+    Ok(invalid(format!("Lagrange section {dst}: the points are not the inverse FFTs of section {src}")))
 }
 
 /// `ptau verify <file>`.
@@ -263,7 +364,7 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
         beta_g2: G2Affine::generator(),
         next_challenge: first_challenge_hash(ptau.ceremony_power),
     };
-    let pb = progress::bar(cs.len() as u64 + 6, "verifying");
+    let pb = progress::bar(cs.len() as u64 + 8, "verifying");
     let mut infos = Vec::new();
     for (i, c) in cs.iter().enumerate() {
         let prev = if i == 0 { &initial } else { &tip(&cs[i - 1]) };
@@ -297,10 +398,6 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
     if g1_from_lem_unchecked(&s2[64..128]).ok() != Some(last.tau_g1) {
         return Err(invalid("the second point of the tauG1 section (section 2) does not match the last contribution"));
     }
-    let (r1, r2) = g1_pair(shifted_rlc(backend, &s2, Group::G1, &mut rng)?)?;
-    if !same_ratio(&r1, &r2, &g2, &last.tau_g2) {
-        return Err(invalid("tauG1 section (section 2): the powers do not match"));
-    }
     hasher.update(&u_encode(&s2, Group::G1));
     pb.inc(1);
 
@@ -312,15 +409,10 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
     if n > 1 && g2_from_lem_on_curve(&s3[128..256]).ok() != Some(last.tau_g2) {
         return Err(invalid("the second point of the tauG2 section (section 3) does not match the last contribution"));
     }
-    if n > 1 {
-        let (r1, r2) = g2_pair(shifted_rlc(backend, &s3, Group::G2, &mut rng)?)?;
-        if !same_ratio(&g1, &last.tau_g1, &r1, &r2) {
-            return Err(invalid("tauG2 section (section 3): the powers do not match"));
-        }
-    }
     hasher.update(&u_encode(&s3, Group::G2));
     pb.inc(1);
 
+    let mut scaled = Vec::new();
     for (sec, first, name) in
         [(section::ALPHA_TAU_G1, last.alpha_g1, "alphaTauG1"), (section::BETA_TAU_G1, last.beta_g1, "betaTauG1")]
     {
@@ -331,13 +423,8 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
                 "the first point of the {name} section (section {sec}) does not match the last contribution"
             )));
         }
-        if n > 1 {
-            let (r1, r2) = g1_pair(shifted_rlc(backend, &s, Group::G1, &mut rng)?)?;
-            if !same_ratio(&r1, &r2, &g2, &last.tau_g2) {
-                return Err(invalid(format!("{name} section (section {sec}): the powers do not match")));
-            }
-        }
         hasher.update(&u_encode(&s, Group::G1));
+        scaled.push(s);
         pb.inc(1);
     }
     let s6 = ptau.points_raw(section::BETA_G2, 0, 1)?;
@@ -347,43 +434,38 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
     }
     hasher.update(&u_encode(&s6, Group::G2));
     let next_challenge = hasher.finalize();
-    if ptau.power == ptau.ceremony_power && next_challenge != last.next_challenge {
-        return Err(invalid("the hash of the points does not match the next challenge of the last contribution"));
-    }
-    pb.inc(1);
 
+    // The powers of each section, with its Lagrange levels when the file is prepared.
     let prepared = ptau.is_prepared();
-    if prepared {
-        let pairs = [
-            (section::TAU_G1, section::LAGRANGE_G1, Group::G1, ptau.power + 1),
-            (section::TAU_G2, section::LAGRANGE_G2, Group::G2, ptau.power),
-            (section::ALPHA_TAU_G1, section::LAGRANGE_ALPHA_G1, Group::G1, ptau.power),
-            (section::BETA_TAU_G1, section::LAGRANGE_BETA_G1, Group::G1, ptau.power),
-        ];
-        for (src, dst, group, top) in pairs {
+    let (tau1, tau2) = (Tau::G2(last.tau_g2), Tau::G1(last.tau_g1));
+    let checks = [
+        (section::TAU_G1, &s2, Group::G1, tau1, "tauG1", section::LAGRANGE_G1, ptau.power + 1),
+        (section::TAU_G2, &s3, Group::G2, tau2, "tauG2", section::LAGRANGE_G2, ptau.power),
+        (section::ALPHA_TAU_G1, &scaled[0], Group::G1, tau1, "alphaTauG1", section::LAGRANGE_ALPHA_G1, ptau.power),
+        (section::BETA_TAU_G1, &scaled[1], Group::G1, tau1, "betaTauG1", section::LAGRANGE_BETA_G1, ptau.power),
+    ];
+    for (src, powers, group, tau, name, dst, top) in checks {
+        let lagrange = if prepared {
             let all = ptau.file.read_section(dst)?;
             check_section(ptau, dst, &all, group)?;
-            let size = group.point_size();
-            let src_len = ptau.file.section(src)?.size as usize / size;
-            let base = ptau.points_raw(src, 0, (1usize << top).min(src_len) as u64)?;
-            if check_levels(backend, &base, &all, group, top, &mut rng)? {
-                continue;
+            Some(all)
+        } else {
+            None
+        };
+        match check_powers(backend, powers, group, tau, lagrange.as_deref().map(|l| (l, top)), &mut rng)? {
+            None => {}
+            Some(Fault::Powers) => {
+                return Err(invalid(format!("{name} section (section {src}): the powers do not match")));
             }
-            // Some level is wrong: find which, for the message.
-            for k in 0..=top {
-                let m = 1usize << k;
-                let base = ptau.points_raw(src, 0, m.min(src_len) as u64)?;
-                let l = &all[(m - 1) * size..(2 * m - 1) * size];
-                if !check_level(backend, &base, l, group, k, &mut rng)? {
-                    return Err(invalid(format!(
-                        "Lagrange section {dst}, level {k}: the points are not the inverse FFT of section {src}"
-                    )));
-                }
+            Some(Fault::Lagrange) => {
+                let all = lagrange.as_deref().unwrap_or_default();
+                return Err(lagrange_fault(ptau, backend, src, dst, all, group, top, &mut rng)?);
             }
-            return Err(invalid(format!(
-                "Lagrange section {dst}: the points are not the inverse FFTs of section {src}"
-            )));
         }
+        pb.inc(1);
+    }
+    if ptau.power == ptau.ceremony_power && next_challenge != last.next_challenge {
+        return Err(invalid("the hash of the points does not match the next challenge of the last contribution"));
     }
     pb.finish_and_clear();
     Ok(PtauReport {

@@ -186,7 +186,7 @@ impl Ctx {
 
 impl Lanes for Fq8 {
     type Elem = Fq;
-    const ROWS: usize = LIMBS;
+    const WORDS: usize = LIMBS;
 
     /// a·b·2^−260 mod p, for a, b ≤ 2p; the result is ≤ 2p.
     #[inline]
@@ -280,14 +280,14 @@ impl Lanes for Fq8 {
 
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn gather(rows: &[Vec<u64>], idx: __m512i) -> Fq8 {
-        Fq8::gather_rows(rows, idx)
+    unsafe fn gather(data: &[u64], at: __m512i) -> Fq8 {
+        Fq8::gather_from(data.as_ptr(), at)
     }
 
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn scatter(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Fq8) {
-        Fq8::scatter_rows(rows, m, idx, v)
+    unsafe fn scatter(data: &mut [u64], m: __mmask8, at: __m512i, v: &Fq8) {
+        Fq8::scatter_to(data.as_mut_ptr(), m, at, v)
     }
 
     /// Zero is 0, p or 2p in [0, 2p], each with one limb pattern.
@@ -317,19 +317,19 @@ impl Lanes for Fq8 {
 }
 
 impl Fq8 {
-    /// [`Lanes::gather`] from `rows[..5]`.
+    /// [`Lanes::gather`] relative to `base`: lane l's limbs at `base + at[l]` onwards.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn gather_rows(rows: &[Vec<u64>], idx: __m512i) -> Fq8 {
-        Fq8(std::array::from_fn(|j| _mm512_i64gather_epi64::<8>(idx, rows[j].as_ptr().cast())))
+    pub(super) unsafe fn gather_from(base: *const u64, at: __m512i) -> Fq8 {
+        Fq8(std::array::from_fn(|j| _mm512_i64gather_epi64::<8>(at, base.add(j).cast())))
     }
 
-    /// [`Lanes::scatter`] to `rows[..5]`.
+    /// [`Lanes::scatter`] relative to `base`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn scatter_rows(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Fq8) {
+    pub(super) unsafe fn scatter_to(base: *mut u64, m: __mmask8, at: __m512i, v: &Fq8) {
         for j in 0..LIMBS {
-            _mm512_mask_i64scatter_epi64::<8>(rows[j].as_mut_ptr().cast(), m, idx, v.0[j]);
+            _mm512_mask_i64scatter_epi64::<8>(base.add(j).cast(), m, at, v.0[j]);
         }
     }
 }

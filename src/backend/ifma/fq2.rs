@@ -17,7 +17,7 @@ pub struct Fq2x8 {
 
 impl Lanes for Fq2x8 {
     type Elem = Fq2;
-    const ROWS: usize = 10;
+    const WORDS: usize = 10;
 
     /// Karatsuba: three base-field products.
     #[inline]
@@ -80,15 +80,17 @@ impl Lanes for Fq2x8 {
 
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn gather(rows: &[Vec<u64>], idx: __m512i) -> Self {
-        Fq2x8 { c0: Fq8::gather_rows(&rows[..5], idx), c1: Fq8::gather_rows(&rows[5..], idx) }
+    unsafe fn gather(data: &[u64], at: __m512i) -> Self {
+        let p = data.as_ptr();
+        Fq2x8 { c0: Fq8::gather_from(p, at), c1: Fq8::gather_from(p.add(5), at) }
     }
 
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn scatter(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Self) {
-        Fq8::scatter_rows(&mut rows[..5], m, idx, &v.c0);
-        Fq8::scatter_rows(&mut rows[5..], m, idx, &v.c1);
+    unsafe fn scatter(data: &mut [u64], m: __mmask8, at: __m512i, v: &Self) {
+        let p = data.as_mut_ptr();
+        Fq8::scatter_to(p, m, at, &v.c0);
+        Fq8::scatter_to(p.add(5), m, at, &v.c1);
     }
 
     #[inline]

@@ -34,12 +34,13 @@ pub trait Lanes: Copy {
     unsafe fn store(c: &Ctx, a: &Self) -> [Self::Elem; LANES];
     /// Lane-wise inverses, or `None` if some lane is zero.
     unsafe fn invert(c: &Ctx, a: &Self) -> Option<Self>;
-    /// Limb rows of an element in [`Lanes::gather`]'s layout.
-    const ROWS: usize;
-    /// Lane l from element idx[l] of limb rows (row j: limb j of every element).
-    unsafe fn gather(rows: &[Vec<u64>], idx: __m512i) -> Self;
-    /// Writes the lanes set in m to elements idx[l] of limb rows (indices distinct).
-    unsafe fn scatter(rows: &mut [Vec<u64>], m: __mmask8, idx: __m512i, v: &Self);
+    /// Words of one element in [`Lanes::gather`]'s layout.
+    const WORDS: usize;
+    /// Lane l from the element whose `WORDS` words start at `data[at[l]]`; every such run
+    /// must lie inside `data`.
+    unsafe fn gather(data: &[u64], at: __m512i) -> Self;
+    /// Writes the lanes set in m to the elements at `data[at[l]]` (runs disjoint, inside `data`).
+    unsafe fn scatter(data: &mut [u64], m: __mmask8, at: __m512i, v: &Self);
     /// The lanes that are zero.
     unsafe fn is_zero(c: &Ctx, a: &Self) -> __mmask8;
 }
@@ -85,12 +86,13 @@ pub mod tests {
         assert_eq!(L::store(c, &L::mul(c, &top, &y)), [L::Elem::zero(); LANES]);
         assert_eq!(L::store(c, &L::sub(c, &top, &y)), want(&|_, b| -b));
         assert_eq!(L::store(c, &L::mul(c, &L::one(c), &y)), *b);
-        let mut rows = vec![vec![0u64; 3 * LANES]; L::ROWS];
-        let idx = std::arch::x86_64::_mm512_set_epi64(0, 17, 3, 9, 23, 1, 12, 5);
-        L::scatter(&mut rows, 0xff, idx, &x);
-        assert_eq!(L::store(c, &L::gather(&rows, idx)), *a);
-        L::scatter(&mut rows, 0b0000_0110, idx, &y);
-        let back = L::store(c, &L::gather(&rows, idx));
+        let mut data = vec![0u64; 24 * L::WORDS];
+        let w = L::WORDS as i64;
+        let at = std::arch::x86_64::_mm512_set_epi64(0, 17 * w, 3 * w, 9 * w, 23 * w, w, 12 * w, 5 * w);
+        L::scatter(&mut data, 0xff, at, &x);
+        assert_eq!(L::store(c, &L::gather(&data, at)), *a);
+        L::scatter(&mut data, 0b0000_0110, at, &y);
+        let back = L::store(c, &L::gather(&data, at));
         assert_eq!(back, std::array::from_fn(|l| if (1..3).contains(&l) { b[l] } else { a[l] }));
         let zeros = L::is_zero(c, &L::sub(c, &x, &y));
         assert_eq!(zeros, (0..LANES).filter(|&l| a[l] == b[l]).fold(0, |m, l| m | 1 << l));

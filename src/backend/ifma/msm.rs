@@ -1,9 +1,12 @@
-//! Multi-scalar multiplication on the vector lanes: Pippenger with signed window digits. Each
-//! thread takes a group of windows and runs their bucket accumulation as batched affine
-//! additions, eight per vector and one shared inversion per round of up to [`ROUND`] additions
-//! into distinct buckets. Additions the affine formula cannot take (equal or opposite points)
-//! and a window's last few go to arkworks, so any input points give the exact sum. Bucket sums
-//! and windows are combined by arkworks.
+//! Multi-scalar multiplication on the vector lanes: Pippenger with signed window digits.
+//!
+//! The windows (each also split by points when there are fewer windows than threads) are
+//! shared out among threads as tasks. Each thread adds its points into its tasks' buckets as
+//! batched affine additions, eight per vector, one shared inversion per round of up to
+//! [`ROUND`] additions into distinct buckets, and then sums its buckets the same way: short
+//! segments of buckets run their running sums side by side. Additions the affine formula
+//! cannot take (equal or opposite points, or a lane of a running sum meeting one) go to
+//! arkworks, so any input points give the exact sum.
 
 // Limb and lane loops index several arrays in step.
 #![allow(clippy::needless_range_loop)]
@@ -12,7 +15,7 @@ use std::arch::x86_64::*;
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective};
-use ark_ec::{AdditiveGroup, AffineRepr};
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use rayon::prelude::*;
 
@@ -23,32 +26,51 @@ use crate::backend::scalar_each::signed_digits;
 
 /// Additions per round (one shared inversion).
 const ROUND: usize = 2048;
+/// Buckets per segment of the bucket sums, at most.
+const SEGMENT: usize = 64;
 
-/// Coordinates in limb rows (row j holds limb j of every element), for gathers and scatters.
-struct Rows {
-    rows: Vec<Vec<u64>>,
-}
-
-impl Rows {
-    fn new(rows: usize, len: usize) -> Rows {
-        Rows { rows: vec![vec![0u64; len.div_ceil(LANES) * LANES]; rows] }
-    }
-}
-
-/// The window width for `n` points.
+/// The natural window width for `n` points.
 fn window(n: usize) -> usize {
     (n.max(2).ilog2() as usize).saturating_sub(3).clamp(4, 16)
 }
 
-/// A point index and its signed bucket (bucket |d| − 1, negated point when d < 0).
-type Pair = (u32, i32);
+/// Window width and count for `n` scalars of at most `bits` bits: about [`window`]`(n)` wide,
+/// the width evened out so the top window is not nearly empty, and no carry window (signed
+/// digits of a value below 2^(c·w − 1) fit in w windows).
+fn widths(n: usize, bits: usize) -> (usize, usize) {
+    let w = (bits + 1).div_ceil(window(n));
+    ((bits + 1).div_ceil(w).max(2), w)
+}
 
-/// A group of windows' buckets (affine, in limb rows); `full[b]` is false while bucket b is
-/// still the identity.
-struct Buckets {
-    x: Rows,
-    y: Rows,
-    full: Vec<bool>,
+/// Affine points, one record per point: x, then y, `L::WORDS` words each.
+struct Table {
+    words: Vec<u64>,
+    stride: usize,
+}
+
+impl Table {
+    fn new<L: Lanes>(len: usize) -> Table {
+        Table { words: vec![0u64; len.max(1) * 2 * L::WORDS], stride: 2 * L::WORDS }
+    }
+
+    /// The offsets of records `idx`.
+    #[target_feature(enable = "avx512f")]
+    fn at(&self, idx: &[usize; LANES]) -> __m512i {
+        index(&idx.map(|i| (i * self.stride) as i64))
+    }
+
+    /// The x and y coordinates of records at offsets `at`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn get<L: Lanes>(&self, at: __m512i) -> (L, L) {
+        (L::gather(&self.words, at), L::gather(&self.words[L::WORDS..], at))
+    }
+
+    /// Writes the lanes set in `m` to records at offsets `at` (distinct).
+    #[target_feature(enable = "avx512f")]
+    unsafe fn put<L: Lanes>(&mut self, m: __mmask8, at: __m512i, x: &L, y: &L) {
+        L::scatter(&mut self.words, m, at, x);
+        L::scatter(&mut self.words[L::WORDS..], m, at, y);
+    }
 }
 
 /// The index vector of lanes `idx`.
@@ -59,49 +81,76 @@ fn index(idx: &[i64; LANES]) -> __m512i {
     unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }
 }
 
+/// A point index and its signed bucket: bucket |b| − 1, the negated point when b < 0.
+type Pair = (u32, i32);
+
+/// One window's digits over the points `lo..hi`, with `k` copies of its `m` buckets (the
+/// copies keep rounds full when a window has few buckets); its buckets start at `base` in its
+/// thread's table.
+#[derive(Clone)]
+struct Task {
+    w: usize,
+    lo: usize,
+    hi: usize,
+    m: usize,
+    k: usize,
+    base: usize,
+    pairs: usize,
+}
+
+/// A thread's buckets: affine, `full[b]` false while bucket b is still the identity; `spill`
+/// the additions left to arkworks, as (bucket, signed point).
+struct Buckets<C: VecCurve> {
+    table: Table,
+    full: Vec<bool>,
+    spill: Vec<(usize, Affine<C>)>,
+}
+
 /// Adds each listed (point, signed bucket) pair into its bucket, in rounds of distinct
-/// buckets. When the pairs left can no longer fill a useful round, they go to `spill`, one
-/// arkworks addition each.
+/// buckets. When the pairs left can no longer fill a useful round, they are spilled.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn accumulate<C: VecCurve>(
-    c: &Ctx,
-    bases: &[Affine<C>],
-    px: &Rows,
-    py: &Rows,
-    buckets: &mut Buckets,
-    spill: &mut [Projective<C>],
-    pairs: &[Pair],
-) {
-    let nb = buckets.full.len();
+unsafe fn accumulate<C: VecCurve>(c: &Ctx, bases: &[Affine<C>], pts: &Table, bk: &mut Buckets<C>, pairs: &[Pair]) {
+    let nb = bk.full.len();
     let cap = ROUND.min(nb / 2).max(LANES);
     let mut in_round = vec![false; nb];
     let mut round: Vec<Pair> = Vec::with_capacity(cap);
     let (mut retry, mut next_retry): (Vec<Pair>, Vec<Pair>) = (Vec::new(), Vec::new());
     let mut pos = 0;
     let one = C::L::one(c);
+    let words = C::L::WORDS;
+    let stride = pts.stride;
     let (mut dens, mut scratch, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+    let signed = |(i, d): Pair| {
+        let p = bases[i as usize];
+        (d.unsigned_abs() as usize - 1, if d < 0 { -p } else { p })
+    };
     loop {
         round.clear();
         next_retry.clear();
         // Pairs that met a busy bucket go first, then fresh ones until the round is full.
         let mut take = |(i, d): Pair, round: &mut Vec<Pair>, next_retry: &mut Vec<Pair>| {
             let b = d.unsigned_abs() as usize - 1;
-            if !buckets.full[b] {
+            if !bk.full[b] {
                 // An empty bucket takes the point as it is.
-                let from = index(&[i as i64; LANES]);
-                let mut y = C::L::gather(&py.rows, from);
-                if d < 0 {
-                    y = C::L::neg(c, &y);
+                let (src, dst) = (i as usize * stride, b * stride);
+                bk.table.words[dst..dst + words].copy_from_slice(&pts.words[src..src + words]);
+                if d > 0 {
+                    bk.table.words[dst + words..dst + stride].copy_from_slice(&pts.words[src + words..src + stride]);
+                } else {
+                    let y = C::L::gather(&pts.words[words..], index(&[src as i64; LANES]));
+                    C::L::scatter(&mut bk.table.words[words..], 1, index(&[dst as i64; LANES]), &C::L::neg(c, &y));
                 }
-                let at = index(&[b as i64; LANES]);
-                C::L::scatter(&mut buckets.x.rows, 1, at, &C::L::gather(&px.rows, from));
-                C::L::scatter(&mut buckets.y.rows, 1, at, &y);
-                buckets.full[b] = true;
+                bk.full[b] = true;
             } else if in_round[b] || round.len() == cap {
                 next_retry.push((i, d));
             } else {
                 in_round[b] = true;
                 round.push((i, d));
+                // The bucket is read when the round is full: fetch it meanwhile.
+                let rec = bk.table.words.as_ptr().wrapping_add(b * stride).cast::<i8>();
+                for line in (0..stride * 8).step_by(64) {
+                    _mm_prefetch::<_MM_HINT_T0>(rec.wrapping_add(line));
+                }
             }
         };
         for &p in &retry {
@@ -113,53 +162,43 @@ unsafe fn accumulate<C: VecCurve>(
         }
         std::mem::swap(&mut retry, &mut next_retry);
         if pos == pairs.len() && round.len() < cap / 8 {
-            for &(i, d) in round.iter().chain(&retry) {
-                let p = &bases[i as usize];
-                spill[d.unsigned_abs() as usize - 1] += if d < 0 { -*p } else { *p };
-            }
+            bk.spill.extend(round.iter().chain(&retry).map(|&p| signed(p)));
             return;
         }
         // Gather, form the denominators, invert them together.
         dens.clear();
         vals.clear();
-        let mut special: Vec<Pair> = Vec::new();
         for chunk in round.chunks(LANES) {
             let valid: __mmask8 = ((1u16 << chunk.len()) - 1) as __mmask8;
             let lane = |l: usize| chunk.get(l).unwrap_or(&chunk[0]);
-            let bi = index(&std::array::from_fn(|l| (lane(l).1.unsigned_abs() - 1) as i64));
-            let pi = index(&std::array::from_fn(|l| lane(l).0 as i64));
+            let bi = bk.table.at(&std::array::from_fn(|l| lane(l).1.unsigned_abs() as usize - 1));
+            let pi = pts.at(&std::array::from_fn(|l| lane(l).0 as usize));
             let neg: __mmask8 = (0..chunk.len()).filter(|&l| chunk[l].1 < 0).fold(0, |m, l| m | 1 << l);
-            let bx = C::L::gather(&buckets.x.rows, bi);
-            let by = C::L::gather(&buckets.y.rows, bi);
-            let qx = C::L::gather(&px.rows, pi);
-            let mut qy = C::L::gather(&py.rows, pi);
+            let (bx, by) = bk.table.get::<C::L>(bi);
+            let (qx, mut qy) = pts.get::<C::L>(pi);
             qy = C::L::select(neg, &qy, &C::L::neg(c, &qy));
             let den = C::L::sub(c, &qx, &bx);
             let zero = C::L::is_zero(c, &den) & valid;
             for l in 0..chunk.len() {
                 if zero >> l & 1 == 1 {
-                    special.push(chunk[l]);
+                    // Equal or opposite points: arkworks' complete formulas.
+                    bk.spill.push(signed(chunk[l]));
                 }
             }
             let ok = valid & !zero;
             dens.push(C::L::select(ok, &one, &den));
             vals.push((bx, by, qx, qy, bi, ok));
         }
-        if !super::engine::batch_invert(c, &mut dens, &mut scratch) {
+        if super::engine::batch_invert(c, &mut dens, &mut scratch) {
+            for ((bx, by, qx, qy, bi, ok), inv) in vals.iter().zip(&dens) {
+                let (x3, y3) = super::engine::add_point(c, bx, by, qx, qy, inv);
+                bk.table.put(*ok, *bi, &x3, &y3);
+            }
+        } else {
             // Cannot happen (every denominator is non-zero by construction); stay exact anyway.
-            special = round.clone();
-            vals.clear();
-        }
-        for ((bx, by, qx, qy, bi, ok), inv) in vals.iter().zip(&dens) {
-            let (x3, y3) = super::engine::add_point(c, bx, by, qx, qy, inv);
-            C::L::scatter(&mut buckets.x.rows, *ok, *bi, &x3);
-            C::L::scatter(&mut buckets.y.rows, *ok, *bi, &y3);
-        }
-        // Equal or opposite points: arkworks' complete formulas.
-        for (i, d) in special {
-            let b = d.unsigned_abs() as usize - 1;
-            let p = &bases[i as usize];
-            spill[b] += if d < 0 { -*p } else { *p };
+            for (chunk, v) in round.chunks(LANES).zip(&vals) {
+                bk.spill.extend((0..chunk.len()).filter(|&l| v.5 >> l & 1 == 1).map(|l| signed(chunk[l])));
+            }
         }
         for &(_, d) in &round {
             in_round[d.unsigned_abs() as usize - 1] = false;
@@ -170,94 +209,333 @@ unsafe fn accumulate<C: VecCurve>(
     }
 }
 
-/// Σ (b + 1)·(bucket_b + spill_b) over buckets `range`.
+/// Buckets `slots` (fewer than eight: the rest padded) as arkworks points.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn reduce<C: VecCurve>(
-    c: &Ctx,
-    buckets: &Buckets,
-    spill: &[Projective<C>],
-    range: std::ops::Range<usize>,
-) -> Projective<C> {
-    let mut pts: Vec<Affine<C>> = Vec::with_capacity(range.len());
-    let last = range.end - 1;
-    for start in range.clone().step_by(LANES) {
-        let at = index(&std::array::from_fn(|l| (start + l).min(last) as i64));
-        let xs = C::L::store(c, &C::L::gather(&buckets.x.rows, at));
-        let ys = C::L::store(c, &C::L::gather(&buckets.y.rows, at));
-        for l in 0..LANES.min(range.end - start) {
-            pts.push(if buckets.full[start + l] { Affine::new_unchecked(xs[l], ys[l]) } else { Affine::identity() });
+unsafe fn read<C: VecCurve>(c: &Ctx, bk: &Buckets<C>, slots: &[usize]) -> Vec<Affine<C>> {
+    let at = bk.table.at(&std::array::from_fn(|l| slots[l.min(slots.len() - 1)]));
+    let (x, y) = bk.table.get::<C::L>(at);
+    let (xs, ys) = (C::L::store(c, &x), C::L::store(c, &y));
+    (0..slots.len())
+        .map(|l| if bk.full[slots[l]] { Affine::new_unchecked(xs[l], ys[l]) } else { Affine::identity() })
+        .collect()
+}
+
+/// Adds the spilled points into their buckets (arkworks sums, written back affine).
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn fold_spill<C: VecCurve>(c: &Ctx, bk: &mut Buckets<C>) {
+    if bk.spill.is_empty() {
+        return;
+    }
+    let mut spill = std::mem::take(&mut bk.spill);
+    spill.sort_unstable_by_key(|s| s.0);
+    let mut slots: Vec<usize> = spill.iter().map(|s| s.0).collect();
+    slots.dedup();
+    let mut sums: Vec<Projective<C>> = Vec::with_capacity(slots.len());
+    for chunk in slots.chunks(LANES) {
+        sums.extend(read(c, bk, chunk).iter().map(|p| p.into_group()));
+    }
+    let mut at = 0;
+    for (slot, p) in spill {
+        while slots[at] != slot {
+            at += 1;
+        }
+        sums[at] += p;
+    }
+    let sums = Projective::<C>::normalize_batch(&sums);
+    for (s, p) in slots.chunks(LANES).zip(sums.chunks(LANES)) {
+        let lane = |l: usize| l.min(s.len() - 1);
+        let at = bk.table.at(&std::array::from_fn(|l| s[lane(l)]));
+        let x = C::L::load(c, &std::array::from_fn(|l| p[lane(l)].x));
+        let y = C::L::load(c, &std::array::from_fn(|l| p[lane(l)].y));
+        bk.table.put(((1u16 << s.len()) - 1) as __mmask8, at, &x, &y);
+        for (slot, p) in s.iter().zip(p) {
+            bk.full[*slot] = !p.is_zero();
         }
     }
-    let mut running = Projective::<C>::zero();
-    let mut sum = Projective::<C>::zero();
-    for (p, s) in pts.iter().zip(&spill[range]).rev() {
-        running += p;
-        running += s;
-        sum += running;
+}
+
+/// A run of buckets `start..start + len` of window `w`; bucket `start + j` weighs `off + j + 1`.
+#[derive(Clone, Copy)]
+struct Segment {
+    start: usize,
+    len: usize,
+    w: usize,
+    off: usize,
+}
+
+/// Points, eight lanes per vector.
+struct Points8<L> {
+    x: Vec<L>,
+    y: Vec<L>,
+}
+
+/// The space a batch inversion works in.
+struct Scratch<L> {
+    dens: Vec<L>,
+    pre: Vec<L>,
+}
+
+/// `acc ← acc + q` in the lanes of `add`, `acc ← q` in those of `copy`, for every vector at
+/// once; lanes of `add` where acc and q share their x are left alone and returned in `bad`.
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn add_or_copy<L: Lanes>(
+    c: &Ctx,
+    acc: &mut Points8<L>,
+    q: &[(L, L)],
+    add: &[__mmask8],
+    copy: &[__mmask8],
+    bad: &mut [__mmask8],
+    s: &mut Scratch<L>,
+) {
+    let one = L::one(c);
+    s.dens.clear();
+    let mut ok = add.to_vec();
+    for v in 0..acc.x.len() {
+        if add[v] != 0 {
+            let den = L::sub(c, &q[v].0, &acc.x[v]);
+            let zero = L::is_zero(c, &den) & add[v];
+            bad[v] |= zero;
+            ok[v] &= !zero;
+            s.dens.push(L::select(ok[v], &one, &den));
+        }
     }
-    sum
+    if !s.dens.is_empty() && !super::engine::batch_invert(c, &mut s.dens, &mut s.pre) {
+        // Cannot happen (zero denominators were replaced); stay exact anyway.
+        for v in 0..acc.x.len() {
+            bad[v] |= ok[v];
+            ok[v] = 0;
+        }
+    }
+    let mut inv = s.dens.iter();
+    for v in 0..acc.x.len() {
+        if add[v] != 0 {
+            let i = inv.next().expect("one denominator per adding vector");
+            if ok[v] != 0 {
+                let (x3, y3) = super::engine::add_point(c, &acc.x[v], &acc.y[v], &q[v].0, &q[v].1, i);
+                acc.x[v] = L::select(ok[v], &acc.x[v], &x3);
+                acc.y[v] = L::select(ok[v], &acc.y[v], &y3);
+            }
+        }
+        if copy[v] != 0 {
+            acc.x[v] = L::select(copy[v], &acc.x[v], &q[v].0);
+            acc.y[v] = L::select(copy[v], &acc.y[v], &q[v].1);
+        }
+    }
+}
+
+/// Σ (off + j + 1)·bucket and Σ bucket over each segment, as arkworks points: running sums
+/// side by side, r = Σ buckets so far (top bucket first) and s = Σ r so far.
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn segment_sums<C: VecCurve>(c: &Ctx, bk: &Buckets<C>, segs: &[Segment]) -> Vec<(Projective<C>, Projective<C>)> {
+    let vecs = segs.len().div_ceil(LANES);
+    let steps = segs.iter().map(|s| s.len).max().unwrap_or(0);
+    // Any value fills the lanes that take no part.
+    let filler = C::L::one(c);
+    let mut r = Points8 { x: vec![filler; vecs], y: vec![filler; vecs] };
+    let mut s = Points8 { x: vec![filler; vecs], y: vec![filler; vecs] };
+    // Lanes with r (s) no longer the identity; lanes that met an exceptional addition (their
+    // segments are recomputed by arkworks).
+    let (mut rfull, mut sfull, mut bad) = (vec![0u8; vecs], vec![0u8; vecs], vec![0u8; vecs]);
+    let mut scratch = Scratch { dens: Vec::with_capacity(vecs), pre: Vec::with_capacity(vecs) };
+    let mut q = Vec::with_capacity(vecs);
+    let (mut add, mut copy, mut live) = (vec![0u8; vecs], vec![0u8; vecs], vec![0u8; vecs]);
+    for j in 0..steps {
+        // r += bucket, where the bucket is not the identity.
+        q.clear();
+        for v in 0..vecs {
+            let mut slot = [0usize; LANES];
+            let mut take: __mmask8 = 0;
+            live[v] = 0;
+            for l in 0..LANES {
+                if let Some(s) = segs.get(v * LANES + l) {
+                    if j < s.len {
+                        live[v] |= 1 << l;
+                        slot[l] = s.start + s.len - 1 - j;
+                        take |= (bk.full[slot[l]] as u8) << l;
+                    }
+                }
+            }
+            live[v] &= !bad[v];
+            take &= live[v];
+            q.push(if take != 0 { bk.table.get::<C::L>(bk.table.at(&slot)) } else { (filler, filler) });
+            add[v] = take & rfull[v];
+            copy[v] = take & !rfull[v];
+            rfull[v] |= copy[v];
+        }
+        add_or_copy(c, &mut r, &q, &add, &copy, &mut bad, &mut scratch);
+        // s += r, where r is not the identity.
+        q.clear();
+        for v in 0..vecs {
+            let take = live[v] & rfull[v] & !bad[v];
+            q.push((r.x[v], r.y[v]));
+            add[v] = take & sfull[v];
+            copy[v] = take & !sfull[v];
+            sfull[v] |= copy[v];
+        }
+        add_or_copy(c, &mut s, &q, &add, &copy, &mut bad, &mut scratch);
+    }
+    let mut out = Vec::with_capacity(segs.len());
+    for v in 0..vecs {
+        let (rx, ry) = (C::L::store(c, &r.x[v]), C::L::store(c, &r.y[v]));
+        let (sx, sy) = (C::L::store(c, &s.x[v]), C::L::store(c, &s.y[v]));
+        for l in 0..LANES.min(segs.len() - v * LANES) {
+            let point = |full: __mmask8, x, y| {
+                if full >> l & 1 == 1 {
+                    Affine::<C>::new_unchecked(x, y).into_group()
+                } else {
+                    Projective::<C>::zero()
+                }
+            };
+            if bad[v] >> l & 1 == 1 {
+                out.push(exact_segment(c, bk, &segs[v * LANES + l]));
+            } else {
+                out.push((point(sfull[v], sx[l], sy[l]), point(rfull[v], rx[l], ry[l])));
+            }
+        }
+    }
+    out
+}
+
+/// One segment's (Σ (j + 1)·bucket, Σ bucket) by arkworks.
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn exact_segment<C: VecCurve>(c: &Ctx, bk: &Buckets<C>, s: &Segment) -> (Projective<C>, Projective<C>) {
+    let slots: Vec<usize> = (s.start..s.start + s.len).collect();
+    let (mut r, mut sum) = (Projective::<C>::zero(), Projective::<C>::zero());
+    for chunk in slots.chunks(LANES).rev() {
+        for p in read(c, bk, chunk).iter().rev() {
+            r += p;
+            sum += r;
+        }
+    }
+    (sum, r)
+}
+
+/// Σ (b + 1)·bucket_b over each of a thread's tasks, per window: (window, sum) pairs.
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn reduce<C: VecCurve>(c: &Ctx, bk: &Buckets<C>, tasks: &[Task]) -> Vec<(usize, Projective<C>)> {
+    // Segments short enough that a few hundred of them run side by side.
+    let slots: usize = tasks.iter().map(|t| t.m * t.k).sum();
+    let seg = (slots / 256).clamp(8, SEGMENT).next_power_of_two();
+    let mut segs = Vec::new();
+    for t in tasks {
+        let len = t.m.min(seg);
+        for r in 0..t.k {
+            for o in (0..t.m).step_by(len) {
+                segs.push(Segment { start: t.base + r * t.m + o, len, w: t.w, off: o });
+            }
+        }
+    }
+    let sums = segment_sums(c, bk, &segs);
+    // Window total: Σ s + Σ off·r, the second as len·Σ_i i·(Σ r of segments at offset i·len).
+    let mut out: Vec<(usize, Projective<C>)> = Vec::new();
+    let mut windows: Vec<usize> = tasks.iter().map(|t| t.w).collect();
+    windows.dedup();
+    for w in windows {
+        let mut total = Projective::<C>::zero();
+        let mut by_off: Vec<Projective<C>> = Vec::new();
+        let mut len = 1;
+        for (s, (sum, r)) in segs.iter().zip(&sums).filter(|(s, _)| s.w == w) {
+            total += sum;
+            len = s.len;
+            let i = s.off / s.len;
+            if by_off.len() <= i {
+                by_off.resize(i + 1, Projective::<C>::zero());
+            }
+            by_off[i] += r;
+        }
+        let (mut run, mut acc) = (Projective::<C>::zero(), Projective::<C>::zero());
+        for r in by_off.iter().skip(1).rev() {
+            run += r;
+            acc += run;
+        }
+        for _ in 0..len.trailing_zeros() {
+            acc.double_in_place();
+        }
+        out.push((w, total + acc));
+    }
+    out
 }
 
 /// Σ scalars_i·bases_i.
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub unsafe fn msm<C: VecCurve>(bases: &[Affine<C>], scalars: &[Fr]) -> Projective<C> {
     let n = bases.len().min(scalars.len());
-    let c = window(n);
     let bits = scalars[..n].iter().map(|s| s.into_bigint().num_bits() as usize).max().unwrap_or(0);
     if bits == 0 {
         return Projective::<C>::zero();
     }
-    let windows = bits.div_ceil(c) + 1;
+    let (c, windows) = widths(n, bits);
     let ctx = Ctx::new();
-    // The points in limb rows, converted once.
-    let rows = <C::L as Lanes>::ROWS;
-    let (mut px, mut py) = (Rows::new(rows, n), Rows::new(rows, n));
+    // The points as records, converted once.
+    let mut pts = Table::new::<C::L>(n);
     for start in (0..n).step_by(LANES) {
         let p: [&Affine<C>; LANES] = std::array::from_fn(|l| &bases[(start + l).min(n - 1)]);
-        let at = index(&std::array::from_fn(|l| (start + l) as i64));
-        C::L::scatter(&mut px.rows, 0xff, at, &C::L::load(&ctx, &p.map(|p| p.x)));
-        C::L::scatter(&mut py.rows, 0xff, at, &C::L::load(&ctx, &p.map(|p| p.y)));
+        let at = pts.at(&std::array::from_fn(|l| (start + l).min(n - 1)));
+        let (x, y) = (C::L::load(&ctx, &p.map(|p| p.x)), C::L::load(&ctx, &p.map(|p| p.y)));
+        pts.put(0xff, at, &x, &y);
     }
-    // Digit w of scalar i at i·windows + w.
+    // Digit w of scalar i at i·windows + w; the identity's digits are never used.
     let digits: Vec<i32> =
         scalars[..n].par_iter().flat_map_iter(|k| signed_digits(k.into_bigint().as_ref(), c, windows)).collect();
-    let nb = 1usize << (c - 1);
-    // Each thread takes a group of windows: buckets of different windows never collide, so
-    // rounds stay full.
-    let groups = rayon::current_num_threads().clamp(1, windows);
-    let per = windows.div_ceil(groups);
-    let sums: Vec<Projective<C>> = (0..windows.div_ceil(per))
+    let live: Vec<usize> = (0..n).filter(|&i| !bases[i].is_zero()).collect();
+    let threads = rayon::current_num_threads().max(1);
+    let parts = threads.div_ceil(windows);
+    let mut tasks = Vec::new();
+    for w in 0..windows {
+        let most = live.iter().map(|&i| digits[i * windows + w].unsigned_abs() as usize).max().unwrap_or(0);
+        for p in 0..parts {
+            let (lo, hi) = (n * p / parts, n * (p + 1) / parts);
+            let pairs = live.iter().filter(|&&i| (lo..hi).contains(&i) && digits[i * windows + w] != 0).count();
+            if pairs == 0 {
+                continue;
+            }
+            let m = most.next_power_of_two();
+            let k = ((1usize << (window(hi - lo) - 1)) / m).min(pairs / 32).max(1);
+            tasks.push(Task { w, lo, hi, m, k, base: 0, pairs });
+        }
+    }
+    // Contiguous runs of tasks with about equal numbers of additions, one per thread.
+    let all: usize = tasks.iter().map(|t| t.pairs).sum();
+    let mut groups: Vec<Vec<Task>> = vec![Vec::new()];
+    let mut done = 0;
+    for t in tasks {
+        if done * threads >= all * groups.len() && !groups.last().expect("one group").is_empty() {
+            groups.push(Vec::new());
+        }
+        done += t.pairs;
+        groups.last_mut().expect("one group").push(t);
+    }
+    let sums: Vec<(usize, Projective<C>)> = groups
         .into_par_iter()
-        .flat_map_iter(|g| {
-            let ws: Vec<usize> = (g * per..((g + 1) * per).min(windows)).collect();
-            let mut pairs: Vec<Pair> = Vec::with_capacity(n * ws.len());
-            for i in 0..n {
-                if bases[i].is_zero() {
-                    continue;
-                }
-                let row = &digits[i * windows..(i + 1) * windows];
-                for (slot, &w) in ws.iter().enumerate() {
-                    let d = row[w];
+        .flat_map_iter(|mut group| {
+            let mut slots = 0;
+            for t in group.iter_mut() {
+                t.base = slots;
+                slots += t.m * t.k;
+            }
+            let mut pairs: Vec<Pair> = Vec::with_capacity(group.iter().map(|t| t.pairs).sum());
+            for &i in &live {
+                for t in group.iter().filter(|t| (t.lo..t.hi).contains(&i)) {
+                    let d = digits[i * windows + t.w];
                     if d != 0 {
-                        // Bucket slot·nb + |d| − 1, sign kept.
-                        let b = (slot * nb) as i32 + d.abs();
+                        let b = (t.base + (i % t.k) * t.m) as i32 + d.abs();
                         pairs.push((i as u32, if d < 0 { -b } else { b }));
                     }
                 }
             }
             let ctx = Ctx::new();
-            let total = nb * ws.len();
-            let mut buckets =
-                Buckets { x: Rows::new(rows, total), y: Rows::new(rows, total), full: vec![false; total] };
-            let mut spill = vec![Projective::<C>::zero(); total];
-            accumulate::<C>(&ctx, bases, &px, &py, &mut buckets, &mut spill, &pairs);
-            (0..ws.len())
-                .map(|slot| reduce::<C>(&ctx, &buckets, &spill, slot * nb..(slot + 1) * nb))
-                .collect::<Vec<_>>()
+            let mut bk = Buckets { table: Table::new::<C::L>(slots), full: vec![false; slots], spill: Vec::new() };
+            accumulate::<C>(&ctx, bases, &pts, &mut bk, &pairs);
+            fold_spill(&ctx, &mut bk);
+            reduce(&ctx, &bk, &group)
         })
         .collect();
+    let mut per_window = vec![Projective::<C>::zero(); windows];
+    for (w, s) in sums {
+        per_window[w] += s;
+    }
     let mut total = Projective::<C>::zero();
-    for s in sums.iter().rev() {
+    for s in per_window.iter().rev() {
         for _ in 0..c {
             total.double_in_place();
         }
@@ -293,6 +571,23 @@ mod tests {
     }
 
     #[test]
+    fn widths_leave_no_carry() {
+        for n in [1usize, 7, 1 << 10, 1 << 16, 1 << 22] {
+            for bits in [1usize, 2, 16, 63, 64, 128, 253, 254] {
+                let (c, w) = widths(n, bits);
+                assert!(c * w > bits && (2..=16).contains(&c), "n={n} bits={bits}: c={c} w={w}");
+                // The top digit of 2^bits − 1 must not carry out of the last window.
+                let top = ark_ff::BigInt::<4>::from(1u64) << bits as u32;
+                let mut k = top;
+                k.sub_with_borrow(&ark_ff::BigInt::from(1u64));
+                let d = signed_digits(k.as_ref(), c, w + 1);
+                assert_eq!(d[w], 0, "n={n} bits={bits}");
+            }
+            assert_eq!(widths(n, window(n) - 1).1, 1, "n={n}: one window");
+        }
+    }
+
+    #[test]
     fn matches_arkworks_with_repeated_and_opposite_points() {
         if !super::super::available() {
             eprintln!("no avx512ifma on this CPU: the IFMA MSM test has nothing to check");
@@ -322,5 +617,31 @@ mod tests {
         assert_eq!(unsafe { msm(&pts, &ks) }, G2Projective::msm_unchecked(&pts, &ks), "G2");
         let small: Vec<Fr> = (0..500).map(|i| Fr::from(i as u64 * 0x1234_5678_9abc)).collect();
         assert_eq!(unsafe { msm(&pts, &small) }, G2Projective::msm_unchecked(&pts, &small), "G2, 64-bit scalars");
+    }
+
+    #[test]
+    fn matches_arkworks_on_degenerate_inputs() {
+        if !super::super::available() {
+            eprintln!("no avx512ifma on this CPU: the IFMA MSM test has nothing to check");
+            return;
+        }
+        let mut rng = ark_std::test_rng();
+        let g = G1Affine::rand(&mut rng);
+        // One point many times: buckets and running sums are all small multiples of it.
+        let same = vec![g; 3000];
+        let ks: Vec<Fr> = (0..3000).map(|_| Fr::rand(&mut rng)).collect();
+        assert_eq!(unsafe { msm(&same, &ks) }, G1Projective::msm_unchecked(&same, &ks), "one point");
+        let bits: Vec<Fr> = (0..3000).map(|i| Fr::from((i % 2) as u64)).collect();
+        assert_eq!(unsafe { msm(&same, &bits) }, g * Fr::from(1500u64), "0/1 scalars");
+        // Consecutive multiples with 16-bit scalars: few buckets per window, copied.
+        let mults = G1Projective::normalize_batch(&(1..=5000u64).map(|i| g * Fr::from(i)).collect::<Vec<_>>());
+        let s16: Vec<Fr> = (0..5000).map(|_| Fr::from(rng.next_u32() & 0xffff)).collect();
+        assert_eq!(unsafe { msm(&mults, &s16) }, G1Projective::msm_unchecked(&mults, &s16), "multiples");
+        let minus: Vec<Fr> = (0..5000).map(|_| -Fr::from(1u64)).collect();
+        assert_eq!(unsafe { msm(&mults, &minus) }, G1Projective::msm_unchecked(&mults, &minus), "r − 1");
+        let g2 = G2Affine::rand(&mut rng);
+        let same2 = vec![g2; 700];
+        let ks2: Vec<Fr> = (0..700).map(|_| Fr::from(rng.next_u64())).collect();
+        assert_eq!(unsafe { msm(&same2, &ks2) }, G2Projective::msm_unchecked(&same2, &ks2), "one G2 point");
     }
 }
