@@ -460,40 +460,48 @@ unsafe fn reduce<C: VecCurve>(c: &Ctx, bk: &Buckets<C>, tasks: &[Task]) -> Vec<(
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub unsafe fn msm<C: VecCurve>(bases: &[Affine<C>], scalars: &[Fr]) -> Projective<C> {
     let n = bases.len().min(scalars.len());
-    let bits = scalars[..n].iter().map(|s| s.into_bigint().num_bits() as usize).max().unwrap_or(0);
+    let ints: Vec<_> = scalars[..n].par_iter().map(|s| s.into_bigint()).collect();
+    let bits = ints.par_iter().map(|k| k.num_bits() as usize).max().unwrap_or(0);
     if bits == 0 {
         return Projective::<C>::zero();
     }
     let (c, windows) = widths(n, bits);
-    let ctx = Ctx::new();
-    // The points as records, converted once.
+    // The points as records, converted once, blocks of them in parallel.
+    const BLOCK: usize = 1024;
     let mut pts = Table::new::<C::L>(n);
-    for start in (0..n).step_by(LANES) {
-        let p: [&Affine<C>; LANES] = std::array::from_fn(|l| &bases[(start + l).min(n - 1)]);
-        let at = pts.at(&std::array::from_fn(|l| (start + l).min(n - 1)));
-        let (x, y) = (C::L::load(&ctx, &p.map(|p| p.x)), C::L::load(&ctx, &p.map(|p| p.y)));
-        pts.put(0xff, at, &x, &y);
-    }
+    let stride = pts.stride;
+    pts.words.par_chunks_mut(BLOCK * stride).zip(bases[..n].par_chunks(BLOCK)).for_each(|(words, block)| {
+        let ctx = Ctx::new();
+        for start in (0..block.len()).step_by(LANES) {
+            let lanes = LANES.min(block.len() - start);
+            let p: [&Affine<C>; LANES] = std::array::from_fn(|l| &block[start + l.min(lanes - 1)]);
+            let at = index(&std::array::from_fn(|l| ((start + l.min(lanes - 1)) * stride) as i64));
+            let (x, y) = (C::L::load(&ctx, &p.map(|p| p.x)), C::L::load(&ctx, &p.map(|p| p.y)));
+            let m = ((1u16 << lanes) - 1) as __mmask8;
+            C::L::scatter(words, m, at, &x);
+            C::L::scatter(&mut words[C::L::WORDS..], m, at, &y);
+        }
+    });
     // Digit w of scalar i at i·windows + w; the identity's digits are never used.
-    let digits: Vec<i32> =
-        scalars[..n].par_iter().flat_map_iter(|k| signed_digits(k.into_bigint().as_ref(), c, windows)).collect();
+    let digits: Vec<i32> = ints.par_iter().flat_map_iter(|k| signed_digits(k.as_ref(), c, windows)).collect();
     let live: Vec<usize> = (0..n).filter(|&i| !bases[i].is_zero()).collect();
     let threads = rayon::current_num_threads().max(1);
     let parts = threads.div_ceil(windows);
-    let mut tasks = Vec::new();
-    for w in 0..windows {
-        let most = live.iter().map(|&i| digits[i * windows + w].unsigned_abs() as usize).max().unwrap_or(0);
-        for p in 0..parts {
-            let (lo, hi) = (n * p / parts, n * (p + 1) / parts);
-            let pairs = live.iter().filter(|&&i| (lo..hi).contains(&i) && digits[i * windows + w] != 0).count();
-            if pairs == 0 {
-                continue;
-            }
-            let m = most.next_power_of_two();
-            let k = ((1usize << (window(hi - lo) - 1)) / m).min(pairs / 32).max(1);
-            tasks.push(Task { w, lo, hi, m, k, base: 0, pairs });
-        }
-    }
+    let tasks: Vec<Task> = (0..windows)
+        .into_par_iter()
+        .flat_map_iter(|w| {
+            let most = live.iter().map(|&i| digits[i * windows + w].unsigned_abs() as usize).max().unwrap_or(0);
+            let live = &live;
+            let digits = &digits;
+            (0..parts).filter_map(move |p| {
+                let (lo, hi) = (n * p / parts, n * (p + 1) / parts);
+                let pairs = live.iter().filter(|&&i| (lo..hi).contains(&i) && digits[i * windows + w] != 0).count();
+                let m = most.next_power_of_two();
+                let k = ((1usize << (window(hi - lo) - 1)) / m).min(pairs / 32).max(1);
+                (pairs > 0).then_some(Task { w, lo, hi, m, k, base: 0, pairs })
+            })
+        })
+        .collect();
     // Contiguous runs of tasks with about equal numbers of additions, one per thread.
     let all: usize = tasks.iter().map(|t| t.pairs).sum();
     let mut groups: Vec<Vec<Task>> = vec![Vec::new()];
