@@ -1,7 +1,7 @@
 //! The CPU backend: arkworks arithmetic spread over rayon's threads, with the batched-affine
 //! engines of [`fixed_scalar`] and [`scalar_each`] for the scaling operations.
 
-use ark_bn254::{Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::VariableBaseMSM;
 use ark_ff::Field;
 use rayon::prelude::*;
@@ -89,33 +89,29 @@ impl Backend for CpuBackend {
             Group::G1 => {
                 let bases = points.par_chunks(size).map(g1).collect::<Result<Vec<_>>>()?;
                 Ok(Projective::G1(
-                    vector_msm(&bases, scalars).unwrap_or_else(|| G1Projective::msm_unchecked(&bases, scalars)),
+                    msm_affine(&bases, scalars),
                 ))
             }
             Group::G2 => {
                 let bases = points.par_chunks(size).map(g2).collect::<Result<Vec<_>>>()?;
                 Ok(Projective::G2(
-                    vector_msm(&bases, scalars).unwrap_or_else(|| G2Projective::msm_unchecked(&bases, scalars)),
+                    msm_affine(&bases, scalars),
                 ))
             }
         }
     }
 }
 
-/// Σ scalars_i·bases_i in G2 on the CPU (vector lanes where present), from affine points.
-pub fn g2_msm(bases: &[G2Affine], scalars: &[Fr]) -> G2Projective {
-    vector_msm(bases, scalars).unwrap_or_else(|| G2Projective::msm_unchecked(bases, scalars))
-}
-
-/// The MSM on the vector lanes where the CPU has them.
-fn vector_msm<C: ark_ec::short_weierstrass::SWCurveConfig + 'static>(
+/// Σ scalars_i·bases_i on the CPU from affine points: the vector lanes where present, else arkworks.
+pub fn msm_affine<C: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr> + 'static>(
     bases: &[ark_ec::short_weierstrass::Affine<C>],
     scalars: &[Fr],
-) -> Option<ark_ec::short_weierstrass::Projective<C>> {
+) -> ark_ec::short_weierstrass::Projective<C> {
     #[cfg(target_arch = "x86_64")]
-    return super::ifma::msm(bases, scalars);
-    #[cfg(not(target_arch = "x86_64"))]
-    None
+    if let Some(p) = super::ifma::msm(bases, scalars) {
+        return p;
+    }
+    ark_ec::short_weierstrass::Projective::<C>::msm_unchecked(bases, scalars)
 }
 
 /// first · step^i for i in 0..n, computed in parallel blocks.

@@ -2,24 +2,30 @@
 //!
 //! For the scaling operations, on every batch: every output must decode as a point on the curve;
 //! a random sample of points is recomputed exactly with arkworks; and one same-ratio check covers
-//! the whole batch: with random 128-bit r_i, Σ r_i·out_i must equal s·Σ r_i·in_i (`scale_fixed`,
+//! the whole batch: with random 64-bit r_i, Σ r_i·out_i must equal s·Σ r_i·in_i (`scale_fixed`,
 //! two CPU MSMs and one scalar multiplication) or Σ (r_i·s_i)·in_i (`scale_each`, `scale_powers`).
-//! A wrong point passes the same-ratio check with probability about 2^-128 (G2 outputs are not
-//! subgroup-checked: an error confined to a small-order torsion component could pass with
-//! probability 1/ℓ for that order ℓ). `msm` results are recomputed on the CPU (small MSMs) or
+//! A batch with a wrong point passes the same-ratio check with probability at most 2^-64: with
+//! D_i = out_i − s_i·in_i ≠ 0 for some i, all other r_j fixed, at most one of the 2^64 values of
+//! r_i makes Σ r_i·D_i vanish in a group of prime order r > 2^64. The check guards against
+//! faulty hardware and shaders, not an adversary, so 64 bits suffice and halve the MSMs' cost
+//! against 128 (G2 outputs are not subgroup-checked: an error confined to a small-order torsion
+//! component could pass with probability 1/ℓ for that order ℓ). `msm` results are recomputed on the CPU (small MSMs) or
 //! checked by a random split between the CPU and a second run of the backend (large ones).
+//! A scaling call is cut into sub-batches of [`PIPELINE_POINTS`], each checked as above, so that
+//! the inner backend (a GPU) scales sub-batch k+1 while the CPU checks sub-batch k.
 //! A mismatch is an [`Error::Backend`] naming the backend, the operation and the batch ("chunk",
 //! counted per wrapper from 0); the caller's bytes then hold the unchecked output and must not be
 //! written anywhere.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use ark_bn254::{Fq2, Fr, G2Affine};
 use ark_ec::short_weierstrass::{Affine, Projective as SwProjective, SWCurveConfig};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::CurveGroup;
 use rayon::prelude::*;
 
-use super::cpu::{powers, CpuBackend};
+use super::cpu::{msm_affine, powers, CpuBackend};
 use super::{Backend, Group, PointChunk, Projective};
 use crate::crypto::chacha::ChaChaRng;
 use crate::error::{Error, PointFault, Result};
@@ -31,11 +37,14 @@ pub const DEFAULT_SAMPLES: usize = 16;
 pub const FULL_MSM_CHECK: usize = 4096;
 /// Expected size of the CPU's random sample in the split check of larger MSMs.
 pub const MSM_SAMPLE: usize = 1024;
+/// Points per checked sub-batch of a scaling call, by default.
+pub const PIPELINE_POINTS: usize = 1 << 18;
 
 /// A backend whose every result is checked on the CPU before it is returned.
 pub struct CrossChecked<B: Backend> {
     inner: B,
     samples: usize,
+    pipeline: usize,
     batches: AtomicU64,
 }
 
@@ -57,12 +66,18 @@ impl Scalars<'_> {
 impl<B: Backend> CrossChecked<B> {
     /// Wraps `inner`, recomputing [`DEFAULT_SAMPLES`] random points of every batch.
     pub fn new(inner: B) -> Self {
-        CrossChecked { inner, samples: DEFAULT_SAMPLES, batches: AtomicU64::new(0) }
+        CrossChecked { inner, samples: DEFAULT_SAMPLES, pipeline: PIPELINE_POINTS, batches: AtomicU64::new(0) }
     }
 
     /// The same wrapper recomputing `samples` random points per batch (0: same-ratio check only).
     pub fn with_samples(mut self, samples: usize) -> Self {
         self.samples = samples;
+        self
+    }
+
+    /// The same wrapper cutting scaling calls into sub-batches of `points` (at least 1).
+    pub fn with_pipeline(mut self, points: usize) -> Self {
+        self.pipeline = points.max(1);
         self
     }
 
@@ -118,6 +133,53 @@ impl<B: Backend> CrossChecked<B> {
             ),
         };
         r.map_err(fail)
+    }
+}
+
+impl<B: Backend> CrossChecked<B> {
+    /// Runs `scale` (the inner backend on one sub-batch, given its first point's index) over
+    /// `points` sub-batch by sub-batch on a second thread, checking each finished sub-batch here
+    /// while the next one is scaled; stops at the first error.
+    fn pipelined(
+        &self,
+        op: &str,
+        points: PointChunk,
+        scalars: Scalars,
+        scale: &(dyn Fn(&B, PointChunk, usize) -> Result<()> + Sync),
+    ) -> Result<()> {
+        let group = points.group;
+        let size = group.point_size();
+        let input = points.bytes.to_vec();
+        let sub = self.pipeline * size;
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let (tx, rx) = mpsc::channel::<(usize, &mut [u8], Result<()>)>();
+            let (inner, stop) = (&self.inner, &stop);
+            let parts = points.bytes.chunks_mut(sub);
+            s.spawn(move || {
+                for (k, part) in parts.enumerate() {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let r = scale(inner, PointChunk { group, bytes: &mut *part }, k * self.pipeline);
+                    let failed = r.is_err();
+                    if tx.send((k, part, r)).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            let result = rx.into_iter().try_for_each(|(k, part, r)| {
+                r?;
+                let start = k * self.pipeline;
+                let these = match &scalars {
+                    Scalars::Fixed(x) => Scalars::Fixed(*x),
+                    Scalars::Each(v) => Scalars::Each(&v[start..start + part.len() / size]),
+                };
+                self.check(op, group, &input[k * sub..k * sub + part.len()], part, these)
+            });
+            stop.store(true, Ordering::Relaxed);
+            result
+        })
     }
 }
 
@@ -182,13 +244,13 @@ fn verify<C: SWCurveConfig<ScalarField = Fr>>(
         }
     }
     // Same-ratio check of the whole batch.
-    let r: Vec<Fr> = (0..n).map(|_| Fr::from(((rng.next_u64() as u128) << 64) | rng.next_u64() as u128)).collect();
-    let lhs = SwProjective::<C>::msm_unchecked(&outs, &r);
+    let r: Vec<Fr> = (0..n).map(|_| Fr::from(rng.next_u64())).collect();
+    let lhs = msm_affine(&outs, &r);
     let rhs = match scalars {
-        Scalars::Fixed(s) => SwProjective::<C>::msm_unchecked(&ins, &r) * s,
+        Scalars::Fixed(s) => msm_affine(&ins, &r) * s,
         Scalars::Each(v) => {
             let rs: Vec<Fr> = r.par_iter().zip(v.par_iter()).map(|(a, b)| *a * b).collect();
-            SwProjective::<C>::msm_unchecked(&ins, &rs)
+            msm_affine(&ins, &rs)
         }
     };
     if lhs != rhs {
@@ -202,26 +264,30 @@ impl<B: Backend> Backend for CrossChecked<B> {
         format!("{} (cross-checked on the cpu)", self.inner.name())
     }
 
+    fn chunk_points(&self) -> usize {
+        self.inner.chunk_points()
+    }
+
     fn scale_fixed(&self, points: PointChunk, scalar: &Fr) -> Result<()> {
-        let group = points.group;
-        let input = points.bytes.to_vec();
-        self.inner.scale_fixed(PointChunk { group, bytes: &mut *points.bytes }, scalar)?;
-        self.check("scale_fixed", group, &input, points.bytes, Scalars::Fixed(*scalar))
+        self.pipelined("scale_fixed", points, Scalars::Fixed(*scalar), &|b, p, _| b.scale_fixed(p, scalar))
     }
 
     fn scale_powers(&self, points: PointChunk, first: &Fr, step: &Fr) -> Result<()> {
-        let group = points.group;
-        let input = points.bytes.to_vec();
-        self.inner.scale_powers(PointChunk { group, bytes: &mut *points.bytes }, first, step)?;
-        let scalars = powers(*first, *step, input.len() / group.point_size());
-        self.check("scale_powers", group, &input, points.bytes, Scalars::Each(&scalars))
+        let scalars = powers(*first, *step, points.bytes.len() / points.group.point_size());
+        self.pipelined("scale_powers", points, Scalars::Each(&scalars), &|b, p, start| {
+            b.scale_powers(p, &scalars[start], step)
+        })
     }
 
     fn scale_each(&self, points: PointChunk, scalars: &[Fr]) -> Result<()> {
-        let group = points.group;
-        let input = points.bytes.to_vec();
-        self.inner.scale_each(PointChunk { group, bytes: &mut *points.bytes }, scalars)?;
-        self.check("scale_each", group, &input, points.bytes, Scalars::Each(scalars))
+        let n = points.bytes.len() / points.group.point_size();
+        if scalars.len() != n {
+            return Err(self.error("scale_each", 0, n, points.group, format!("{} scalars for {n} points", scalars.len())));
+        }
+        self.pipelined("scale_each", points, Scalars::Each(scalars), &|b, p, start| {
+            let m = p.bytes.len() / p.group.point_size();
+            b.scale_each(p, &scalars[start..start + m])
+        })
     }
 
     /// Up to [`FULL_MSM_CHECK`] points the result is recomputed on the CPU. Above, the MSM is
@@ -280,15 +346,25 @@ mod tests {
         Flip,
     }
 
-    /// The CPU backend, with one point of every scaling result (and every MSM) corrupted.
+    /// The CPU backend, with one point of every scaling result (and every MSM) corrupted, from
+    /// its call number `from` on (counted from 0).
     struct Faulty {
         fault: Fault,
         index: usize,
+        from: usize,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    fn faulty(fault: Fault, index: usize) -> Faulty {
+        Faulty { fault, index, from: 0, calls: Default::default() }
     }
 
     impl Faulty {
         fn corrupt(&self, group: Group, bytes: &mut [u8]) {
             let size = group.point_size();
+            if self.calls.fetch_add(1, Ordering::Relaxed) < self.from {
+                return;
+            }
             let b = &mut bytes[self.index * size..(self.index + 1) * size];
             match self.fault {
                 Fault::Flip => b[size / 2] ^= 1,
@@ -387,7 +463,7 @@ mod tests {
     /// single valid-but-wrong point; the error names the backend, operation and chunk.
     #[test]
     fn same_ratio_check_catches_one_wrong_point() {
-        let b = CrossChecked::new(Faulty { fault: Fault::Double, index: 37 }).with_samples(0);
+        let b = CrossChecked::new(faulty(Fault::Double, 37)).with_samples(0);
         let mut chunk = 0;
         for g in [Group::G1, Group::G2] {
             for (r, op) in run_all(&b, g).into_iter().zip(["scale_fixed", "scale_each", "scale_powers"]) {
@@ -402,7 +478,7 @@ mod tests {
 
     #[test]
     fn exhaustive_sample_names_the_point() {
-        let b = CrossChecked::new(Faulty { fault: Fault::Double, index: 37 }).with_samples(N);
+        let b = CrossChecked::new(faulty(Fault::Double, 37)).with_samples(N);
         for r in run_all(&b, Group::G1) {
             let e = r.unwrap_err().to_string();
             assert!(e.contains("point 37 differs"), "{e}");
@@ -411,7 +487,7 @@ mod tests {
 
     #[test]
     fn off_curve_output_is_caught() {
-        let b = CrossChecked::new(Faulty { fault: Fault::Flip, index: 99 }).with_samples(0);
+        let b = CrossChecked::new(faulty(Fault::Flip, 99)).with_samples(0);
         for g in [Group::G1, Group::G2] {
             for r in run_all(&b, g) {
                 let e = r.unwrap_err().to_string();
@@ -422,10 +498,51 @@ mod tests {
 
     #[test]
     fn wrong_msm_is_caught() {
-        let b = CrossChecked::new(Faulty { fault: Fault::Double, index: 0 });
+        let b = CrossChecked::new(faulty(Fault::Double, 0));
         let mut rng = ark_std::test_rng();
         let s: Vec<Fr> = (0..N).map(|_| Fr::rand(&mut rng)).collect();
         let e = b.msm(&points(Group::G2), Group::G2, &s).unwrap_err().to_string();
         assert!(e.contains("msm, chunk 0"), "{e}");
+    }
+
+    /// A call cut into sub-batches (the last one short) gives the inner backend's results
+    /// unchanged, for every operation in both groups.
+    #[test]
+    fn pipelined_sub_batches_give_the_inner_results() {
+        let b = CrossChecked::new(CpuBackend).with_pipeline(16);
+        let mut rng = ark_std::test_rng();
+        let s = Fr::rand(&mut rng);
+        let each: Vec<Fr> = (0..N).map(|_| Fr::rand(&mut rng)).collect();
+        for group in [Group::G1, Group::G2] {
+            let (mut got, mut want) = (points(group), points(group));
+            b.scale_fixed(PointChunk { group, bytes: &mut got }, &s).unwrap();
+            CpuBackend.scale_fixed(PointChunk { group, bytes: &mut want }, &s).unwrap();
+            assert!(got == want, "scale_fixed {group:?}");
+            let (mut got, mut want) = (points(group), points(group));
+            b.scale_each(PointChunk { group, bytes: &mut got }, &each).unwrap();
+            CpuBackend.scale_each(PointChunk { group, bytes: &mut want }, &each).unwrap();
+            assert!(got == want, "scale_each {group:?}");
+            let (mut got, mut want) = (points(group), points(group));
+            b.scale_powers(PointChunk { group, bytes: &mut got }, &s, &each[1]).unwrap();
+            CpuBackend.scale_powers(PointChunk { group, bytes: &mut want }, &s, &each[1]).unwrap();
+            assert!(got == want, "scale_powers {group:?}");
+        }
+        let mut p = points(Group::G1);
+        let e = b.scale_each(PointChunk { group: Group::G1, bytes: &mut p }, &each[1..]).unwrap_err();
+        assert!(e.to_string().contains("99 scalars for 100 points"), "{e}");
+    }
+
+    /// A fault in a later sub-batch is caught, and the error names that sub-batch.
+    #[test]
+    fn fault_in_a_later_sub_batch_is_caught() {
+        for group in [Group::G1, Group::G2] {
+            let inner = Faulty { from: 4, ..faulty(Fault::Double, 3) };
+            let b = CrossChecked::new(inner).with_samples(0).with_pipeline(16);
+            let mut rng = ark_std::test_rng();
+            let mut p = points(group);
+            let e = b.scale_fixed(PointChunk { group, bytes: &mut p }, &Fr::rand(&mut rng)).unwrap_err().to_string();
+            assert!(e.contains(&format!("scale_fixed, chunk 4 (16 {group:?} points)")), "{e}");
+            assert!(e.contains("same-ratio"), "{e}");
+        }
     }
 }

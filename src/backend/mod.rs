@@ -98,4 +98,9 @@ pub trait Backend: Send + Sync {
     fn scale_each(&self, points: PointChunk, scalars: &[Fr]) -> Result<()>;
     /// Σ scalars[i] · point_i.
     fn msm(&self, points: &[u8], group: Group, scalars: &[Fr]) -> Result<Projective>;
+    /// Points per scaling call that keep this backend busy; verbs with a progress bar cut
+    /// sections into calls of this size.
+    fn chunk_points(&self) -> usize {
+        1 << 16
+    }
 }

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::output::{Output, EXIT_OK};
-use crate::backend::{Backend, CpuBackend, Group};
+use crate::backend::{Backend, CpuBackend, CrossChecked, Group};
 use crate::bench::{measure, Op};
 
 /// A backend `tauforge bench` can time.
@@ -17,6 +17,8 @@ pub enum BenchBackend {
     Gpu,
     /// The GPU with the CPU cross-check that every verb runs.
     GpuChecked,
+    /// The CPU under the same cross-check (what the check itself costs).
+    CpuChecked,
 }
 
 /// A group, on the command line.
@@ -81,13 +83,14 @@ fn backends(chosen: &[BenchBackend]) -> anyhow::Result<Vec<Box<dyn Backend>>> {
             BenchBackend::Cpu => Ok(Box::new(CpuBackend) as Box<dyn Backend>),
             BenchBackend::Gpu => gpu(false),
             BenchBackend::GpuChecked => gpu(true),
+            BenchBackend::CpuChecked => Ok(Box::new(CrossChecked::new(CpuBackend)) as Box<dyn Backend>),
         })
         .collect()
 }
 
 #[cfg(feature = "gpu")]
 fn gpu(checked: bool) -> anyhow::Result<Box<dyn Backend>> {
-    use crate::backend::{CrossChecked, GpuBackend};
+    use crate::backend::GpuBackend;
     let g = GpuBackend::new()?;
     Ok(if checked { Box::new(CrossChecked::new(g)) } else { Box::new(g) })
 }

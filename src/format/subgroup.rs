@@ -80,7 +80,7 @@ pub fn g2_first_outside(pts: &[G2Affine]) -> Option<usize> {
             let all_in = (0..COMBINATIONS).all(|_| {
                 let s: Vec<ark_bn254::Fr> =
                     (0..pts.len()).map(|_| ark_bn254::Fr::from(rng.next_u32() & 0xffff)).collect();
-                crate::backend::cpu::g2_msm(pts, &s).into_affine().is_in_correct_subgroup_assuming_on_curve()
+                crate::backend::cpu::msm_affine(pts, &s).into_affine().is_in_correct_subgroup_assuming_on_curve()
             });
             if all_in {
                 return None;

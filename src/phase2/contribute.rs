@@ -22,9 +22,6 @@ use crate::format::points::{g1_from_lem, g1_to_u, g2_to_u};
 use crate::format::zkey::{section as zs, Contribution, MpcParams, Zkey, KIND_BEACON, PROTOCOL_GROTH16};
 use crate::progress;
 
-/// Points per backend call, so progress can be shown and memory stays bounded per call.
-pub const SCALE_CHUNK: usize = 1 << 16;
-
 /// The 384-byte public key of a contribution as it is hashed (PK in reference §5.1).
 pub fn pk_bytes(c: &Contribution) -> Vec<u8> {
     let mut b = Vec::with_capacity(384);
@@ -119,7 +116,7 @@ pub fn check_g1_points(bytes: &[u8], file: &BinFile, sec: u32) -> Result<()> {
 /// Scales a G1 section by `scalar` through the backend, chunk by chunk, with a progress bar.
 pub fn scale_section(backend: &dyn Backend, bytes: &mut [u8], scalar: &Fr, label: &str) -> Result<()> {
     let pb = progress::bar((bytes.len() / 64) as u64, label);
-    for chunk in bytes.chunks_mut(SCALE_CHUNK * 64) {
+    for chunk in bytes.chunks_mut(backend.chunk_points().max(1) * 64) {
         let n = chunk.len() / 64;
         backend.scale_fixed(PointChunk { group: Group::G1, bytes: chunk }, scalar)?;
         pb.inc(n as u64);

@@ -161,4 +161,9 @@ impl Backend for GpuBackend {
     fn msm(&self, points: &[u8], group: Group, scalars: &[Fr]) -> Result<Projective> {
         msm::msm(self.ctx, self.arith, group, points, scalars).map_err(|m| self.fail("msm", m))
     }
+
+    /// Several of its own chunks per call, so that uploads, dispatches and readbacks overlap.
+    fn chunk_points(&self) -> usize {
+        4 * buffers::DEFAULT_CHUNK_POINTS
+    }
 }
