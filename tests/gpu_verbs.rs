@@ -121,3 +121,34 @@ fn bench_times_every_op_on_every_backend() {
     let (_, err) = run_fail(tauforge().args(["bench", "--points", "3^4"]));
     assert!(err.contains("powers of 2"), "{err}");
 }
+
+/// `bench --ops zkey-contribute` times whole contributions on a synthetic zkey; with `--dir` it
+/// keeps the files, and the GPU's contribution (the last backend timed) is one valid step.
+#[test]
+fn bench_zkey_contribute_keeps_a_valid_step() {
+    let dir = tempdir();
+    let d = dir.path().join("files");
+    let text = run_ok(
+        tauforge()
+            .args(["--json", "bench", "--ops", "zkey-contribute", "--points", "2^6", "--repeat", "1"])
+            .args(["--backends", "cpu,gpu-checked", "--dir"])
+            .arg(&d),
+    );
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows = j["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r["op"] == "zkey-contribute" && r["points"] == 64 && r["group"] == "G1"));
+    assert!(rows[1]["backend"].as_str().unwrap().contains("cross-checked"));
+    let step = run_ok(
+        tauforge()
+            .args(["zkey", "verify-step"])
+            .arg(d.join("synthetic-64.zkey"))
+            .arg(d.join("synthetic-64-contributed.zkey")),
+    );
+    assert!(step.contains("Step Ok! (contribution #1 on top of #0)"), "{step}");
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    let (_, err) =
+        run_fail(tauforge().args(["bench", "--ops", "zkey-contribute", "--points", "64", "--dir"]).arg(&file));
+    assert!(err.contains("plain-file"), "{err}");
+}

@@ -88,15 +88,11 @@ impl Backend for CpuBackend {
         match group {
             Group::G1 => {
                 let bases = points.par_chunks(size).map(g1).collect::<Result<Vec<_>>>()?;
-                Ok(Projective::G1(
-                    msm_affine(&bases, scalars),
-                ))
+                Ok(Projective::G1(msm_affine(&bases, scalars)))
             }
             Group::G2 => {
                 let bases = points.par_chunks(size).map(g2).collect::<Result<Vec<_>>>()?;
-                Ok(Projective::G2(
-                    msm_affine(&bases, scalars),
-                ))
+                Ok(Projective::G2(msm_affine(&bases, scalars)))
             }
         }
     }

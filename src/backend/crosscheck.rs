@@ -282,7 +282,13 @@ impl<B: Backend> Backend for CrossChecked<B> {
     fn scale_each(&self, points: PointChunk, scalars: &[Fr]) -> Result<()> {
         let n = points.bytes.len() / points.group.point_size();
         if scalars.len() != n {
-            return Err(self.error("scale_each", 0, n, points.group, format!("{} scalars for {n} points", scalars.len())));
+            return Err(self.error(
+                "scale_each",
+                0,
+                n,
+                points.group,
+                format!("{} scalars for {n} points", scalars.len()),
+            ));
         }
         self.pipelined("scale_each", points, Scalars::Each(scalars), &|b, p, start| {
             let m = p.bytes.len() / p.group.point_size();

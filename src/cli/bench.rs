@@ -1,12 +1,15 @@
 //! `tauforge bench`: throughput of every backend operation on every backend present, for people
 //! choosing hardware.
 
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::output::{Output, EXIT_OK};
 use crate::backend::{Backend, CpuBackend, CrossChecked, Group};
-use crate::bench::{measure, Op};
+use crate::bench::{measure_in, Op};
 
 /// A backend `tauforge bench` can time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,6 +51,10 @@ pub struct BenchArgs {
     /// Timed runs per measurement (the fastest is reported), after one warm-up run.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+    /// Folder that keeps zkey-contribute's synthetic zkeys and their contributions (default: a
+    /// temporary folder, removed afterwards).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 /// "4096" or "2^12" → 4096.
@@ -100,8 +107,20 @@ fn gpu(_checked: bool) -> anyhow::Result<Box<dyn Backend>> {
     anyhow::bail!("this tauforge was built without the `gpu` feature")
 }
 
+/// Where zkey-contribute keeps its files: `--dir`, else a temporary folder removed when the
+/// returned guard drops.
+fn files_dir(a: &BenchArgs) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    if let Some(d) = &a.dir {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+        return Ok((d.clone(), None));
+    }
+    let t = tempfile::Builder::new().prefix("tauforge-bench-").tempdir().context("creating a temporary folder")?;
+    Ok((t.path().to_path_buf(), Some(t)))
+}
+
 /// Runs `tauforge bench`.
 pub fn run(a: BenchArgs, out: &Output) -> anyhow::Result<i32> {
+    let (files, _temp) = files_dir(&a)?;
     let backends = backends(&a.backends)?;
     let threads = rayon::current_num_threads();
     out.line(format!("tauforge bench: {threads} CPU threads; best of {} runs after a warm-up", a.repeat.max(1)));
@@ -109,24 +128,30 @@ pub fn run(a: BenchArgs, out: &Output) -> anyhow::Result<i32> {
         out.line(format!("backend: {}", b.name()));
     }
     out.line(format!(
-        "{:<14} {:<13} {:<5} {:>10} {:>11} {:>14}",
+        "{:<14} {:<15} {:<5} {:>10} {:>11} {:>14}",
         "backend", "op", "group", "points", "seconds", "points/s"
     ));
+    let groups: Vec<Group> = a
+        .groups
+        .iter()
+        .map(|g| match g {
+            GroupArg::G1 => Group::G1,
+            GroupArg::G2 => Group::G2,
+        })
+        .collect();
     let mut rows = Vec::new();
     for b in &backends {
         let short = b.name().split(':').next().unwrap_or("").split(' ').next().unwrap_or("").to_string();
         let short = if b.name().contains("cross-checked") { format!("{short}+check") } else { short };
-        for &g in &a.groups {
-            let group = match g {
-                GroupArg::G1 => Group::G1,
-                GroupArg::G2 => Group::G2,
-            };
-            for &op in &a.ops {
+        for &op in &a.ops {
+            // A whole verb is timed once per size: its groups are its own.
+            let op_groups = if op.is_verb() { vec![Group::G1] } else { groups.clone() };
+            for &group in &op_groups {
                 for &n in &a.points {
-                    let m = measure(b.as_ref(), op, group, n, a.repeat)?;
+                    let m = measure_in(b.as_ref(), op, group, n, a.repeat, &files)?;
                     let op_name = op.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
                     out.line(format!(
-                        "{short:<14} {op_name:<13} {:<5} {n:>10} {:>11.4} {:>14.0}",
+                        "{short:<14} {op_name:<15} {:<5} {n:>10} {:>11.4} {:>14.0}",
                         m.group, m.seconds, m.points_per_second
                     ));
                     rows.push(m);
