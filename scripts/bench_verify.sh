@@ -10,6 +10,7 @@
 #   SKIP_MSM=1                           only the transcript part
 #   CONTRIBUTIONS=20                     contributions per circuit (the last one a beacon)
 #   TAUFORGE_BIN, TAUFORGE_SNARKJS, KEEP=1 as in bench_phase2.sh
+#   NO_SNARKJS=1                         tauforge only (a GPU machine without node)
 # Prints markdown tables on stdout (progress on stderr).
 set -euo pipefail
 
@@ -21,7 +22,7 @@ N=${CONTRIBUTIONS:-20}
 BACKENDS=${BACKENDS:-cpu,gpu}
 BEACON=0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
 log() { echo "[bench] $*" >&2; }
-[ -f "$SJ_CLI" ] || { echo "snarkjs not found at $SJ_CLI" >&2; exit 1; }
+[ "${NO_SNARKJS:-0}" = 1 ] || [ -f "$SJ_CLI" ] || { echo "snarkjs not found at $SJ_CLI" >&2; exit 1; }
 if [ -n "${TAUFORGE_BIN:-}" ]; then TF=$TAUFORGE_BIN; else
     log "cargo build --release"; cargo build --release --quiet --bin tauforge >&2
     TF=${CARGO_TARGET_DIR:-$ROOT/target}/release/tauforge
@@ -78,7 +79,7 @@ m = {"format": "tauforge-transcript", "version": 1, "ceremony": "bench", "circui
     for c, p in ptau.items()]}
 json.dump(m, open(f"{t}/transcript.json", "w"), indent=1)
 PY
-secs() { local s e; s=$(date +%s.%N); "$@" >"$W/last.log" 2>&1 || { cat "$W/last.log" >&2; exit 1; }; e=$(date +%s.%N); echo "$e - $s" | bc; }
+secs() { local s e; s=$(date +%s.%N); "$@" >"$W/last.log" 2>&1 || { cat "$W/last.log" >&2; exit 1; }; e=$(date +%s.%N); python3 -c "print(f'{$e - $s:.2f}')"; }
 echo
 echo "## transcript verify (3 circuits × $N contributions) vs snarkjs zkey verify of the 3 final zkeys"
 echo
@@ -89,11 +90,12 @@ for b in ${BACKENDS//,/ }; do
     echo "| tauforge transcript verify --backend $b | 3 initial zkeys, $((3 * N)) steps, 3 finals, uncles | $t |"
 done
 total=0
+[ "${NO_SNARKJS:-0}" = 1 ] && { echo; echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
 for c in small:pot10_final.ptau merkle:pot12_final.ptau chain8000:pot15_final.ptau; do
     name=${c%%:*}; ptau=${c#*:}; last=$(printf '%04d' "$N")
     t=$(secs node "$SJ_CLI" zkey verify "$T/$name/circuit.r1cs" "$T/$ptau" "$T/$name/$last.zkey")
     grep -q "ZKey Ok" "$W/last.log" || { echo "snarkjs did not accept $name" >&2; exit 1; }
-    total=$(echo "$total + $t" | bc)
+    total=$(python3 -c "print(f'{$total + $t:.2f}')")
 done
 echo "| snarkjs zkey verify × 3 | the 3 final zkeys (records of every step, L/H of the final only) | $total |"
 echo
