@@ -291,6 +291,13 @@ fn cross_checked_gpu_passes() {
     let p = g2_points(40, 18);
     let mut bytes = g2_bytes(&p);
     b.scale_powers(PointChunk { group: Group::G2, bytes: &mut bytes }, &s, &Fr::from(3u64)).unwrap();
+    // Sub-batches of 50 points (the last one short), checked while the GPU scales the next.
+    let b = CrossChecked::new(gpu(Arith::U64, Some(64))).with_pipeline(50);
+    let p = g1_points(130, 19);
+    let mut bytes = g1_bytes(&p);
+    b.scale_powers(PointChunk { group: Group::G1, bytes: &mut bytes }, &s, &Fr::from(5u64)).unwrap();
+    let five = Fr::from(5u64);
+    assert_same(&bytes, &want_g1(&p, |i| s * five.pow([i as u64])), 64, "pipelined scale_powers");
 }
 
 /// The complete formulas on their edge cases, through raw programs of the scale_fixed kernel

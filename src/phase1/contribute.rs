@@ -89,17 +89,21 @@ fn scale_section(
     // snarkjs feeds the response hasher one chunk of 2^20 bytes of input points at a time; the
     // chunking shows in the stored partial hash, so it is reproduced here.
     let chunk = (1u64 << 20) / size;
+    // The backend scales several hash chunks per call when it prefers bigger calls (a GPU).
+    let per_call = chunk * (backend.chunk_points() as u64 / chunk).max(1);
     let mut bytes = ptau.points_raw(sec, 0, n)?;
     let mut t = first;
-    for (ci, c) in bytes.chunks_mut((chunk * size) as usize).enumerate() {
+    for (ci, c) in bytes.chunks_mut((per_call * size) as usize).enumerate() {
         let m = c.len() as u64 / size;
-        check_points(c, group, ptau, sec, ci as u64 * chunk)?;
+        check_points(c, group, ptau, sec, ci as u64 * per_call)?;
         backend.scale_powers(PointChunk { group, bytes: c }, &t, &inc)?;
-        let compressed: Vec<u8> = match group {
-            Group::G1 => c.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_trusted(b))).collect(),
-            Group::G2 => c.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_trusted(b))).collect(),
-        };
-        hasher.update(&compressed);
+        for h in c.chunks((chunk * size) as usize) {
+            let compressed: Vec<u8> = match group {
+                Group::G1 => h.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_trusted(b))).collect(),
+                Group::G2 => h.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_trusted(b))).collect(),
+            };
+            hasher.update(&compressed);
+        }
         t *= inc.pow([m]);
         pb.inc(m);
     }
