@@ -9,8 +9,9 @@
 //! r_i makes Σ r_i·D_i vanish in a group of prime order r > 2^64. The check guards against
 //! faulty hardware and shaders, not an adversary, so 64 bits suffice and halve the MSMs' cost
 //! against 128 (G2 outputs are not subgroup-checked: an error confined to a small-order torsion
-//! component could pass with probability 1/ℓ for that order ℓ). `msm` results are recomputed on the CPU (small MSMs) or
-//! checked by a random split between the CPU and a second run of the backend (large ones).
+//! component could pass with probability 1/ℓ for that order ℓ). `msm` results are recomputed on
+//! the CPU (small MSMs) or checked by a random split between the CPU and a second run of the
+//! backend (large ones).
 //! A scaling call is cut into sub-batches of [`PIPELINE_POINTS`], each checked as above, so that
 //! the inner backend (a GPU) scales sub-batch k+1 while the CPU checks sub-batch k.
 //! A mismatch is an [`Error::Backend`] naming the backend, the operation and the batch ("chunk",
@@ -134,9 +135,7 @@ impl<B: Backend> CrossChecked<B> {
         };
         r.map_err(fail)
     }
-}
 
-impl<B: Backend> CrossChecked<B> {
     /// Runs `scale` (the inner backend on one sub-batch, given its first point's index) over
     /// `points` sub-batch by sub-batch on a second thread, checking each finished sub-batch here
     /// while the next one is scaled; stops at the first error.
