@@ -107,12 +107,15 @@ fn gpu(_checked: bool) -> anyhow::Result<Box<dyn Backend>> {
     anyhow::bail!("this tauforge was built without the `gpu` feature")
 }
 
-/// Where zkey-contribute keeps its files: `--dir`, else a temporary folder removed when the
-/// returned guard drops.
+/// Where zkey-contribute keeps its files: `--dir`, else (when it runs) a temporary folder removed
+/// when the returned guard drops.
 fn files_dir(a: &BenchArgs) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
     if let Some(d) = &a.dir {
         std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
         return Ok((d.clone(), None));
+    }
+    if !a.ops.iter().any(|o| o.is_verb()) {
+        return Ok((PathBuf::new(), None));
     }
     let t = tempfile::Builder::new().prefix("tauforge-bench-").tempdir().context("creating a temporary folder")?;
     Ok((t.path().to_path_buf(), Some(t)))
