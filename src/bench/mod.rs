@@ -116,24 +116,11 @@ pub struct Measurement {
 /// Times `op` on `n` points: one untimed warm-up (pipeline compilation, caches), then the best of
 /// `repeat` runs; `zkey-contribute` writes its files to a temporary folder.
 pub fn measure(backend: &dyn Backend, op: Op, group: Group, n: usize, repeat: usize) -> Result<Measurement> {
-    if op.is_verb() {
-        let dir = tempfile::tempdir().map_err(|e| crate::error::Error::Io { path: std::env::temp_dir(), source: e })?;
-        return measure_in(backend, op, group, n, repeat, dir.path());
+    if !op.is_verb() {
+        return measure_op(backend, op, group, n, repeat);
     }
-    let points = random_points(group, n, 1);
-    run_once(backend, op, group, &points[..points.len().min(group.point_size() * 64)], 2)?;
-    let mut best = f64::INFINITY;
-    for r in 0..repeat.max(1) {
-        best = best.min(run_once(backend, op, group, &points, 3 + r as u64)?);
-    }
-    Ok(Measurement {
-        backend: backend.name(),
-        op,
-        group: format!("{group:?}"),
-        points: n,
-        seconds: best,
-        points_per_second: n as f64 / best,
-    })
+    let dir = tempfile::tempdir().map_err(|e| crate::error::Error::Io { path: std::env::temp_dir(), source: e })?;
+    measure_in(backend, op, group, n, repeat, dir.path())
 }
 
 /// [`measure`], with `zkey-contribute`'s synthetic zkey and its contribution kept in `dir`.
@@ -146,17 +133,32 @@ pub fn measure_in(
     dir: &Path,
 ) -> Result<Measurement> {
     if !op.is_verb() {
-        return measure(backend, op, group, n, repeat);
+        return measure_op(backend, op, group, n, repeat);
     }
     let (seconds, _) = zkey::time_contribute(backend, n, repeat, dir)?;
-    Ok(Measurement {
+    Ok(measurement(backend, op, Group::G1, n, seconds))
+}
+
+/// A backend operation timed on `n` random points.
+fn measure_op(backend: &dyn Backend, op: Op, group: Group, n: usize, repeat: usize) -> Result<Measurement> {
+    let points = random_points(group, n, 1);
+    run_once(backend, op, group, &points[..points.len().min(group.point_size() * 64)], 2)?;
+    let mut best = f64::INFINITY;
+    for r in 0..repeat.max(1) {
+        best = best.min(run_once(backend, op, group, &points, 3 + r as u64)?);
+    }
+    Ok(measurement(backend, op, group, n, best))
+}
+
+fn measurement(backend: &dyn Backend, op: Op, group: Group, n: usize, seconds: f64) -> Measurement {
+    Measurement {
         backend: backend.name(),
         op,
-        group: "G1".into(),
+        group: format!("{group:?}"),
         points: n,
         seconds,
         points_per_second: n as f64 / seconds,
-    })
+    }
 }
 
 #[cfg(test)]
