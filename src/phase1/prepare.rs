@@ -144,7 +144,7 @@ pub fn prepare_phase2(input: &Path, output: &Path, backend: &dyn Backend) -> Res
         section::BETA_G2,
         section::CONTRIBUTIONS,
     ] {
-        w.section(id, &ptau.file.read_section(id)?)?;
+        w.copy_section(&ptau.file, id)?;
     }
     w.section(section::LAGRANGE_G1, &s12)?;
     w.section(section::LAGRANGE_G2, &s13)?;

@@ -78,7 +78,7 @@ pub fn check_step_shape(prev: &Zkey, next: &Zkey) -> Result<()> {
         return Err(invalid("gamma2 (section 2) changed"));
     }
     for (id, name) in [(zs::IC, "IC"), (zs::COEFFS, "coefficients"), (zs::A, "A"), (zs::B1, "B1"), (zs::B2, "B2")] {
-        if prev.file.read_section(id)? != next.file.read_section(id)? {
+        if !prev.file.same_section(&next.file, id)? {
             return Err(invalid(format!("{name} section (section {id}) differs from the previous zkey's")));
         }
     }
