@@ -85,6 +85,9 @@ step scale_g1 "$TF" --json bench --points "${SCALE_SIZES:-2^16,2^18,2^20}" --ops
 step msm "$TF" --json bench --ops msm --points "${MSM_SIZES:-2^12,2^14,2^16,2^18,2^20}" --groups g1,g2 --backends gpu,gpu-checked,cpu
 step scale_g2 "$TF" --json bench --points "${SCALE_SIZES:-2^16,2^18,2^20}" --ops scale-fixed,scale-each,scale-powers --groups g2 --backends gpu,gpu-checked,cpu
 step transcript env NO_SNARKJS=1 TAUFORGE_BIN="$TF" BACKENDS=gpu,cpu SKIP_MSM=1 bash scripts/bench_verify.sh
+# The portable u32-only arithmetic on the same GPU: says whether `auto`'s choice of the SHADER_INT64
+# path (when the adapter offers it) is also the faster one there.
+step arith_u32 env TAUFORGE_GPU_ARITH=u32 "$TF" --json bench --points "${ARITH_SIZES:-2^18,2^20}" --ops scale-fixed,msm --groups g1 --backends gpu
 
 # --- summary ---------------------------------------------------------------------------------
 python3 - "$R" "$OUT" <<'PY' | tee "$OUT/summary.md"
@@ -98,10 +101,11 @@ def load(name):
 print("\n## summary (" + open(os.path.join(top, "machine.txt")).read().strip().replace("\n", "; ") + ")\n")
 print("| what | backend | points | seconds | points/s |")
 print("|---|---|---:|---:|---:|")
-for name in ["zkey", "scale_g1", "scale_g2", "msm"]:
+for name in ["zkey", "scale_g1", "scale_g2", "msm", "arith_u32"]:
     d = load(name)
     for r in (d or {}).get("results", []):
         b = r["backend"].split(" (")[0] + (" +check" if "cross-checked" in r["backend"] else "")
+        b += " u32 path" if name == "arith_u32" else ""
         print(f"| {r['op']} {r['group']} | {b} | 2^{r['points'].bit_length()-1} | {r['seconds']:.4f} | {r['points_per_second']:,.0f} |")
 v = load("verb")
 if v:
