@@ -33,6 +33,12 @@ impl AtomicFile {
         self.writer.write_all(bytes).map_err(|e| Error::io(&self.target, e))
     }
 
+    /// Reads back `buf.len()` bytes already written, at absolute offset `offset`.
+    pub fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        self.writer.flush().map_err(|e| Error::io(&self.target, e))?;
+        read_back(self.writer.get_ref().as_file(), offset, buf).map_err(|e| Error::io(&self.target, e))
+    }
+
     /// Flushes, fsyncs and renames the temp file onto the target, then fsyncs the folder.
     pub fn commit(self) -> Result<()> {
         let target = self.target;
@@ -54,6 +60,23 @@ impl AtomicFile {
         }
         Ok(())
     }
+}
+
+#[cfg(unix)]
+fn read_back(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_back(mut file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    // Elsewhere a positioned read moves the file's cursor, which the writer shares: put it back.
+    use std::io::{Read, Seek, SeekFrom};
+    let end = file.stream_position()?;
+    file.seek(SeekFrom::Start(offset))?;
+    let r = file.read_exact(buf);
+    file.seek(SeekFrom::Start(end))?;
+    r
 }
 
 /// Writes `bytes` to `target` atomically.

@@ -226,6 +226,10 @@ pub struct BinWriter {
     out: AtomicFile,
     pending: u64,
     current: Option<u32>,
+    /// Bytes written so far.
+    pos: u64,
+    /// The sections begun so far, in order.
+    written: Vec<(u32, SectionRef)>,
 }
 
 impl BinWriter {
@@ -235,7 +239,7 @@ impl BinWriter {
         out.write_all(magic)?;
         out.write_all(&1u32.to_le_bytes())?;
         out.write_all(&n_sections.to_le_bytes())?;
-        Ok(BinWriter { out, pending: 0, current: None })
+        Ok(BinWriter { out, pending: 0, current: None, pos: 12, written: Vec::new() })
     }
 
     /// Starts section `id` whose payload will be exactly `size` bytes.
@@ -243,9 +247,22 @@ impl BinWriter {
         self.check_done()?;
         self.out.write_all(&id.to_le_bytes())?;
         self.out.write_all(&size.to_le_bytes())?;
+        self.pos += 12;
+        self.written.push((id, SectionRef { offset: self.pos, size }));
         self.pending = size;
         self.current = Some(id);
         Ok(())
+    }
+
+    /// Reads back `buf.len()` bytes at `start` of the last section `id` written, which must be
+    /// complete: for hashes over the output that can only start once it is written.
+    pub fn read_back(&mut self, id: u32, start: u64, buf: &mut [u8]) -> Result<()> {
+        let complete = self.current != Some(id) || self.pending == 0;
+        let s = match self.written.iter().rev().find(|(i, _)| *i == id) {
+            Some((_, s)) if complete && start.checked_add(buf.len() as u64).is_some_and(|end| end <= s.size) => *s,
+            _ => return Err(Error::Usage(format!("internal: section {id} cannot be read back at {start}"))),
+        };
+        self.out.read_at(s.offset + start, buf)
     }
 
     /// Appends payload bytes to the current section.
@@ -255,6 +272,7 @@ impl BinWriter {
             return Err(Error::Usage(format!("internal: section {:?} overflows its declared size", self.current)));
         }
         self.pending -= n;
+        self.pos += n;
         self.out.write_all(bytes)
     }
 
@@ -350,5 +368,31 @@ mod tests {
         let fc = BinFile::open(&c, b"test").unwrap();
         assert!(!fa.same_section(&fc, 1).unwrap() && !fa.same_section(&fc, 2).unwrap());
         assert!(fa.same_section(&fc, 3).unwrap_err().to_string().contains("section 3"));
+    }
+
+    #[test]
+    fn written_sections_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.bin");
+        let mut w = BinWriter::create(&p, b"test", 3).unwrap();
+        w.section(1, b"first").unwrap();
+        w.begin_section(2, 6).unwrap();
+        w.write(b"sec").unwrap();
+        let mut buf = [0u8; 3];
+        // Only whole sections read back, and only inside them.
+        assert!(w.read_back(2, 0, &mut buf).is_err());
+        w.write(b"ond").unwrap();
+        w.read_back(2, 3, &mut buf).unwrap();
+        assert_eq!(&buf, b"ond");
+        w.read_back(1, 2, &mut buf).unwrap();
+        assert_eq!(&buf, b"rst");
+        assert!(w.read_back(1, 3, &mut buf).is_err());
+        assert!(w.read_back(3, 0, &mut buf).is_err());
+        // Reading back leaves the writer where it was.
+        w.section(3, b"third").unwrap();
+        w.finish().unwrap();
+        let f = BinFile::open(&p, b"test").unwrap();
+        let got: Vec<Vec<u8>> = (1..=3).map(|id| f.read_section(id).unwrap()).collect();
+        assert_eq!(got, [b"first".to_vec(), b"second".to_vec(), b"third".to_vec()]);
     }
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ff::{Field, One};
 use rayon::prelude::*;
+use zeroize::Zeroizing;
 
 use super::hashes::first_challenge_hash;
 use super::keys::create_key;
@@ -68,47 +69,80 @@ pub fn check_points(bytes: &[u8], group: Group, ptau: &Ptau, sec: u32, first: u6
     Ok(())
 }
 
-/// One point section scaled: point i times first·inc^i.
-struct Scaled {
-    bytes: Vec<u8>,
-}
-
+/// Scales section `sec` of `ptau` (n points, point i times first·inc^i) call by call into
+/// section `sec` of `w`, feeding the response hasher as snarkjs does; returns the section's first
+/// two scaled points (LEM), for the contribution record.
 #[allow(clippy::too_many_arguments)]
 fn scale_section(
     ptau: &Ptau,
     sec: u32,
     group: Group,
     n: u64,
-    first: Fr,
-    inc: Fr,
+    first: &Fr,
+    inc: &Fr,
     backend: &dyn Backend,
     hasher: &mut NobleBlake2b,
+    w: &mut BinWriter,
     pb: &indicatif::ProgressBar,
-) -> Result<Scaled> {
+) -> Result<Vec<u8>> {
     let size = group.point_size() as u64;
     // snarkjs feeds the response hasher one chunk of 2^20 bytes of input points at a time; the
     // chunking shows in the stored partial hash, so it is reproduced here.
     let chunk = (1u64 << 20) / size;
     // The backend scales several hash chunks per call when it prefers bigger calls (a GPU).
     let per_call = chunk * (backend.chunk_points() as u64 / chunk).max(1);
-    let mut bytes = ptau.points_raw(sec, 0, n)?;
-    let mut t = first;
-    for (ci, c) in bytes.chunks_mut((per_call * size) as usize).enumerate() {
-        let m = c.len() as u64 / size;
-        check_points(c, group, ptau, sec, ci as u64 * per_call)?;
-        backend.scale_powers(PointChunk { group, bytes: c }, &t, &inc)?;
+    w.begin_section(sec, n * size)?;
+    let mut head = Vec::new();
+    // The running power first·inc^start: as secret as τ.
+    let mut t = Zeroizing::new(*first);
+    let mut start = 0;
+    while start < n {
+        let m = per_call.min(n - start);
+        let mut c = ptau.points_raw(sec, start, m)?;
+        check_points(&c, group, ptau, sec, start)?;
+        backend.scale_powers(PointChunk { group, bytes: &mut c }, &t, inc)?;
         for h in c.chunks((chunk * size) as usize) {
-            let compressed: Vec<u8> = match group {
-                Group::G1 => h.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_trusted(b))).collect(),
-                Group::G2 => h.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_trusted(b))).collect(),
-            };
-            hasher.update(&compressed);
+            hasher.update(&encode(h, group, true));
         }
-        t *= inc.pow([m]);
+        if start == 0 {
+            head = c[..(2.min(m) * size) as usize].to_vec();
+        }
+        w.write(&c)?;
+        *t *= inc.pow([m]);
         pb.inc(m);
+        start += m;
     }
-    Ok(Scaled { bytes })
+    Ok(head)
 }
+
+/// LEM points re-encoded as snarkjs hashes them: compressed or uncompressed, big-endian.
+fn encode(lem: &[u8], group: Group, compressed: bool) -> Vec<u8> {
+    match (group, compressed) {
+        (Group::G1, true) => lem.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_trusted(b))).collect(),
+        (Group::G1, false) => lem.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_trusted(b))).collect(),
+        (Group::G2, true) => lem.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_trusted(b))).collect(),
+        (Group::G2, false) => lem.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_trusted(b))).collect(),
+    }
+}
+
+/// Feeds `hasher` the uncompressed encoding of section `sec` of the output, read back from `w`.
+fn hash_written(w: &mut BinWriter, sec: u32, group: Group, n: u64, hasher: &mut NobleBlake2b) -> Result<()> {
+    let size = group.point_size() as u64;
+    let per_read = (READ_BACK_BYTES / size).max(1);
+    let mut buf = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let m = per_read.min(n - start);
+        buf.resize((m * size) as usize, 0);
+        w.read_back(sec, start * size, &mut buf)?;
+        hasher.update(&encode(&buf, group, false));
+        start += m;
+    }
+    Ok(())
+}
+
+/// Bytes of the output read back at a time for the next challenge's hash.
+const READ_BACK_BYTES: u64 = 16 << 20;
 
 fn g1_from_lem_trusted(b: &[u8]) -> G1Affine {
     crate::format::points::g1_from_lem_unchecked(b).unwrap_or_default()
@@ -153,17 +187,25 @@ pub fn contribute(
         }
     };
     let n = 1u64 << ptau.power;
+    // Sections stream through: each call's points are read, scaled, hashed and written before the
+    // next are read, so memory stays at a few calls' worth at any power.
+    let mut w = BinWriter::create(output, b"ptau", 7)?;
+    w.section(section::HEADER, &header_bytes(ptau.power, ptau.power))?;
     let pb = progress::bar(5 * n, "scaling powers");
     let mut response = NobleBlake2b::new();
     response.update(&challenge);
-    let tau = *secrets.tau;
     let one = Fr::one();
-    let s2 = scale_section(&ptau, section::TAU_G1, Group::G1, 2 * n - 1, one, tau, backend, &mut response, &pb)?;
-    let s3 = scale_section(&ptau, section::TAU_G2, Group::G2, n, one, tau, backend, &mut response, &pb)?;
-    let s4 =
-        scale_section(&ptau, section::ALPHA_TAU_G1, Group::G1, n, *secrets.alpha, tau, backend, &mut response, &pb)?;
-    let s5 = scale_section(&ptau, section::BETA_TAU_G1, Group::G1, n, *secrets.beta, tau, backend, &mut response, &pb)?;
-    let s6 = scale_section(&ptau, section::BETA_G2, Group::G2, 1, *secrets.beta, tau, backend, &mut response, &pb)?;
+    let layout = [
+        (section::TAU_G1, Group::G1, 2 * n - 1, &one),
+        (section::TAU_G2, Group::G2, n, &one),
+        (section::ALPHA_TAU_G1, Group::G1, n, &*secrets.alpha),
+        (section::BETA_TAU_G1, Group::G1, n, &*secrets.beta),
+        (section::BETA_G2, Group::G2, 1, &*secrets.beta),
+    ];
+    let mut heads = Vec::with_capacity(layout.len());
+    for (sec, group, count, first) in layout {
+        heads.push(scale_section(&ptau, sec, group, count, first, &secrets.tau, backend, &mut response, &mut w, &pb)?);
+    }
     pb.finish_and_clear();
     drop(secrets.tau);
     drop(secrets.alpha);
@@ -174,37 +216,33 @@ pub fn contribute(
     response.update(&key.to_u());
     let response_hash = response.finalize();
 
+    // The next challenge hashes the response hash, then the new points: a second pass over the
+    // output just written.
     let mut next = NobleBlake2b::new();
     next.update(&response_hash);
-    for (s, group) in [(&s2, Group::G1), (&s3, Group::G2), (&s4, Group::G1), (&s5, Group::G1), (&s6, Group::G2)] {
-        let u: Vec<u8> = match group {
-            Group::G1 => s.bytes.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_trusted(b))).collect(),
-            Group::G2 => s.bytes.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_trusted(b))).collect(),
-        };
-        next.update(&u);
+    for (sec, group, count) in [
+        (section::TAU_G1, Group::G1, 2 * n - 1),
+        (section::TAU_G2, Group::G2, n),
+        (section::ALPHA_TAU_G1, Group::G1, n),
+        (section::BETA_TAU_G1, Group::G1, n),
+        (section::BETA_G2, Group::G2, 1),
+    ] {
+        hash_written(&mut w, sec, group, count, &mut next)?;
     }
     let next_challenge = next.finalize();
 
     contributions.push(PtauContribution {
-        tau_g1: g1_from_lem_trusted(&s2.bytes[64..128]),
-        tau_g2: g2_from_lem_trusted(&s3.bytes[128..256]),
-        alpha_g1: g1_from_lem_trusted(&s4.bytes[0..64]),
-        beta_g1: g1_from_lem_trusted(&s5.bytes[0..64]),
-        beta_g2: g2_from_lem_trusted(&s6.bytes[0..128]),
+        tau_g1: g1_from_lem_trusted(&heads[0][64..128]),
+        tau_g2: g2_from_lem_trusted(&heads[1][128..256]),
+        alpha_g1: g1_from_lem_trusted(&heads[2][0..64]),
+        beta_g1: g1_from_lem_trusted(&heads[3][0..64]),
+        beta_g2: g2_from_lem_trusted(&heads[4][0..128]),
         key,
         partial_hash,
         next_challenge,
         kind,
         params,
     });
-
-    let mut w = BinWriter::create(output, b"ptau", 7)?;
-    w.section(section::HEADER, &header_bytes(ptau.power, ptau.power))?;
-    w.section(section::TAU_G1, &s2.bytes)?;
-    w.section(section::TAU_G2, &s3.bytes)?;
-    w.section(section::ALPHA_TAU_G1, &s4.bytes)?;
-    w.section(section::BETA_TAU_G1, &s5.bytes)?;
-    w.section(section::BETA_G2, &s6.bytes)?;
     w.section(section::CONTRIBUTIONS, &contributions_to_bytes(&contributions))?;
     w.finish()?;
     Ok(Summary {
