@@ -3,27 +3,32 @@
 //! previous response hash and every point uncompressed (big-endian); a response is the challenge
 //! hash, every new point compressed, and the contributor's public key.
 
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+
+use blake2::Digest;
+use zeroize::Zeroizing;
 
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ff::{Field, One};
 use rayon::prelude::*;
 
-use super::hashes::first_challenge_hash;
+use super::hashes::{encode_points, first_challenge_hash};
 use super::keys::create_key;
 use super::new::header_bytes;
 use super::verify::response_hash;
 use crate::backend::{Backend, Group, PointChunk};
-use crate::crypto::blake::blake2b;
+use crate::crypto::blake::{blake2b, Blake2b512};
 use crate::crypto::blake2b_state::NobleBlake2b;
 use crate::crypto::chacha::ChaChaRng;
 use crate::error::{Error, Location, PointFault, Result};
-use crate::format::atomic::write_file;
+use crate::format::atomic::AtomicFile;
 use crate::format::binfile::BinWriter;
 use crate::format::params::Params;
 use crate::format::points::{
-    g1_from_c, g1_from_lem_unchecked, g1_from_u, g1_to_c, g1_to_lem, g1_to_u, g2_from_c_on_curve, g2_from_lem_on_curve,
-    g2_from_u_on_curve, g2_to_c, g2_to_lem, g2_to_u,
+    g1_from_c, g1_from_lem_unchecked, g1_from_u, g1_to_lem, g2_from_c_on_curve, g2_from_lem_on_curve,
+    g2_from_u_on_curve, g2_to_lem,
 };
 use crate::format::ptau::{contributions_to_bytes, section, KeyPart, Ptau, PtauContribution, PtauKey};
 use crate::format::subgroup::{g2_first_outside, g2_in_subgroup_many};
@@ -68,26 +73,25 @@ fn bad(at: &Location, part: &str, i: usize, fault: PointFault) -> Error {
     Error::malformed(at.index(i as u64), format!("{part}: {fault}"))
 }
 
-/// Decodes the points of part `part` with `decode`, checking G2 points in the subgroup, into LEM
-/// bytes.
+/// Decodes points `first..` of part `part` with `decode`, checking G2 points in the subgroup,
+/// into LEM bytes.
 fn to_lem(
     raw: &[u8],
     group: Group,
     size: usize,
-    at: &Location,
-    part: &str,
+    (at, part, first): (&Location, &str, usize),
     decode: fn(&[u8], Group) -> Result<Lem, PointFault>,
 ) -> Result<Vec<u8>> {
     let pts = raw
         .par_chunks(size)
         .enumerate()
-        .map(|(i, b)| decode(b, group).map_err(|f| bad(at, part, i, f)))
+        .map(|(i, b)| decode(b, group).map_err(|f| bad(at, part, first + i, f)))
         .collect::<Result<Vec<Lem>>>()?;
     if group == Group::G2 {
         let g2: Vec<G2Affine> =
             pts.iter().map(|p| if let Lem::G2(q) = p { *q } else { G2Affine::identity() }).collect();
         if let Some(i) = g2_first_outside(&g2) {
-            return Err(bad(at, part, i, PointFault::NotInSubgroup));
+            return Err(bad(at, part, first + i, PointFault::NotInSubgroup));
         }
     }
     Ok(pts.par_iter().flat_map_iter(|p| p.lem()).collect())
@@ -122,20 +126,45 @@ fn from_c(b: &[u8], g: Group) -> Result<Lem, PointFault> {
     })
 }
 
-fn lem_to(bytes: &[u8], group: Group, compressed: bool) -> Vec<u8> {
-    match (group, compressed) {
-        (Group::G1, true) => {
-            bytes.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
-        }
-        (Group::G1, false) => {
-            bytes.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
-        }
-        (Group::G2, true) => {
-            bytes.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
-        }
-        (Group::G2, false) => {
-            bytes.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
-        }
+/// Points per read of a challenge, a response or a ptau section while streaming one into another.
+const STREAM_POINTS: usize = 1 << 16;
+
+/// A file read front to back, its I/O errors naming it.
+struct Input<'a> {
+    path: &'a Path,
+    file: BufReader<File>,
+}
+
+impl<'a> Input<'a> {
+    fn open(path: &'a Path) -> Result<(Input<'a>, u64)> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        Ok((Input { path, file: BufReader::with_capacity(1 << 20, file) }, len))
+    }
+
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; n];
+        self.file.read_exact(&mut buf).map_err(|e| Error::io(self.path, e))?;
+        Ok(buf)
+    }
+
+    /// Back to byte `offset`.
+    fn rewind_to(&mut self, offset: u64) -> Result<()> {
+        self.file.seek(SeekFrom::Start(offset)).map(drop).map_err(|e| Error::io(self.path, e))
+    }
+}
+
+/// An output file with a running Blake2b of everything written to it.
+struct HashedOutput {
+    file: AtomicFile,
+    hash: Blake2b512,
+}
+
+impl HashedOutput {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hash.update(bytes);
+        self.file.write_all(bytes)
     }
 }
 
@@ -147,20 +176,24 @@ pub fn export_challenge(ptau_path: &Path, out: &Path) -> Result<[u8; 64]> {
         Some(c) => (response_hash(c)?, c.next_challenge),
         None => (blake2b(&[]), first_challenge_hash(ptau.power)),
     };
-    let mut file = prev_response.to_vec();
+    let mut file = HashedOutput { file: AtomicFile::create(out)?, hash: Blake2b512::new() };
+    file.write(&prev_response)?;
     for (sec, group, n) in layout(ptau.power) {
-        let raw = ptau.points_raw(sec, 0, n as u64)?;
-        crate::phase1::contribute::check_points(&raw, group, &ptau, sec, 0)?;
-        file.extend_from_slice(&lem_to(&raw, group, false));
+        for start in (0..n).step_by(STREAM_POINTS) {
+            let m = STREAM_POINTS.min(n - start);
+            let raw = ptau.points_raw(sec, start as u64, m as u64)?;
+            crate::phase1::contribute::check_points(&raw, group, &ptau, sec, start as u64)?;
+            file.write(&encode_points(&raw, group, false))?;
+        }
     }
-    let hash = blake2b(&file);
+    let hash: [u8; 64] = file.hash.finalize().into();
     if hash != expected {
         return Err(Error::Invalid(format!(
             "{}: the points do not hash to the last contribution's next challenge (the ptau file is corrupted)",
             ptau_path.display()
         )));
     }
-    write_file(out, &file)?;
+    file.file.commit()?;
     Ok(hash)
 }
 
@@ -171,34 +204,53 @@ pub fn challenge_contribute(
     rng: &mut ChaChaRng,
     backend: &dyn Backend,
 ) -> Result<[u8; 64]> {
-    let bytes = std::fs::read(challenge).map_err(|e| Error::io(challenge, e))?;
+    let (mut input, len) = Input::open(challenge)?;
     let at = Location::file(challenge.display().to_string());
-    let power = challenge_power(bytes.len() as u64).filter(|p| (1..=28).contains(p)).ok_or_else(|| {
-        Error::malformed(at.clone(), format!("{} bytes is not the size of a challenge (384·2^P + 128)", bytes.len()))
+    let power = challenge_power(len).filter(|p| (1..=28).contains(p)).ok_or_else(|| {
+        Error::malformed(at.clone(), format!("{len} bytes is not the size of a challenge (384·2^P + 128)"))
     })?;
-    let challenge_hash = blake2b(&bytes);
+    // Two passes: the key is drawn against the hash of the whole challenge, then the points are
+    // read again, scaled and written; the second pass hashes them again so that a file changed in
+    // between cannot yield a response to a challenge it does not answer.
+    let mut first_pass = Blake2b512::new();
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(16 << 20);
+        first_pass.update(input.take(n as usize)?);
+        left -= n;
+    }
+    let challenge_hash: [u8; 64] = first_pass.finalize().into();
     let secrets = create_key(&challenge_hash, rng);
-    let mut out = challenge_hash.to_vec();
-    let mut pos = 64usize;
-    let tau = *secrets.tau;
-    let firsts = [Fr::one(), Fr::one(), *secrets.alpha, *secrets.beta, *secrets.beta];
+    input.rewind_to(0)?;
+    let mut second_pass = Blake2b512::new();
+    second_pass.update(input.take(64)?);
+    let mut out = HashedOutput { file: AtomicFile::create(response)?, hash: Blake2b512::new() };
+    out.write(&challenge_hash)?;
+    let one = Fr::one();
+    let firsts = [&one, &one, &*secrets.alpha, &*secrets.beta, &*secrets.beta];
+    let per_call = backend.chunk_points().max(1);
     for ((sec, group, n), first) in layout(power).into_iter().zip(firsts) {
         let size = group.point_size();
-        let raw = &bytes[pos..pos + n * size];
-        let mut lem = to_lem(raw, group, size, &at, part_name(sec), from_u)?;
-        let mut t = first;
-        for c in lem.chunks_mut(size << 16) {
-            let m = c.len() / size;
-            backend.scale_powers(PointChunk { group, bytes: c }, &t, &tau)?;
-            t *= tau.pow([m as u64]);
+        // The running power first·τ^start: as secret as τ.
+        let mut t = Zeroizing::new(*first);
+        for start in (0..n).step_by(per_call) {
+            let m = per_call.min(n - start);
+            let raw = input.take(m * size)?;
+            second_pass.update(&raw);
+            let mut lem = to_lem(&raw, group, size, (&at, part_name(sec), start), from_u)?;
+            backend.scale_powers(PointChunk { group, bytes: &mut lem }, &t, &secrets.tau)?;
+            *t *= secrets.tau.pow([m as u64]);
+            out.write(&encode_points(&lem, group, true))?;
         }
-        out.extend_from_slice(&lem_to(&lem, group, true));
-        pos += n * size;
     }
-    out.extend_from_slice(&secrets.key.to_u());
+    if <[u8; 64]>::from(second_pass.finalize()) != challenge_hash {
+        return Err(Error::Invalid(format!("{}: the challenge changed while it was being read", challenge.display())));
+    }
+    out.write(&secrets.key.to_u())?;
     drop(secrets);
-    write_file(response, &out)?;
-    Ok(blake2b(&out))
+    let hash = out.hash.finalize().into();
+    out.file.commit()?;
+    Ok(hash)
 }
 
 /// What importing a response did.
@@ -214,14 +266,13 @@ pub struct Imported {
 pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&str>) -> Result<Imported> {
     let ptau = Ptau::open(old)?;
     let mut cs = ptau.contributions()?;
-    let bytes = std::fs::read(response).map_err(|e| Error::io(response, e))?;
+    let (mut input, len) = Input::open(response)?;
     let at = Location::file(response.display().to_string());
-    if bytes.len() as u64 != response_len(ptau.power) {
+    if len != response_len(ptau.power) {
         return Err(Error::malformed(
             at,
             format!(
-                "size of the contribution is invalid: {} bytes, expected {} for power {}",
-                bytes.len(),
+                "size of the contribution is invalid: {len} bytes, expected {} for power {}",
                 response_len(ptau.power),
                 ptau.power
             ),
@@ -231,7 +282,7 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
         Some(c) => c.next_challenge,
         None => first_challenge_hash(ptau.power),
     };
-    let prev: [u8; 64] = bytes[..64].try_into().expect("64 bytes");
+    let prev: [u8; 64] = input.take(64)?.try_into().expect("64 bytes");
     if last == [0xff; 64] {
         // A record imported without points: adopt the response's challenge (as snarkjs does).
         last = prev;
@@ -242,23 +293,19 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
     if prev != last {
         return Err(Error::Invalid("wrong contribution: this response is not based on the current challenge".into()));
     }
+    // First pass: the response hash and its partial state, in snarkjs's update sizes.
     let mut hasher = NobleBlake2b::new();
     hasher.update(&prev);
-    let mut pos = 64usize;
-    let mut sections = Vec::new();
-    for (sec, group, n) in layout(ptau.power) {
+    for (_, group, n) in layout(ptau.power) {
         let (size, csize) = (group.point_size(), group.point_size() / 2);
         // snarkjs feeds the hasher 2^24 bytes' worth of uncompressed points per update.
         let per = (1usize << 24) / size;
-        let raw = &bytes[pos..pos + n * csize];
-        for c in raw.chunks(per * csize) {
-            hasher.update(c);
+        for start in (0..n).step_by(per) {
+            hasher.update(&input.take(per.min(n - start) * csize)?);
         }
-        sections.push(to_lem(raw, group, csize, &at, part_name(sec), from_c)?);
-        pos += n * csize;
     }
     let partial_hash = hasher.to_partial();
-    let kb = &bytes[pos..pos + 768];
+    let kb = input.take(768)?;
     let bad_key = |what: &str, f: PointFault| Error::malformed(at.clone(), format!("public key {what}: {f}"));
     let g1 = |o: usize, what: &str| g1_from_u(&kb[o..o + 64]).map_err(|f| bad_key(what, f));
     let g2 = |o: usize, what: &str| {
@@ -276,31 +323,50 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
         })
     };
     let key = PtauKey { tau: part(0, "tau")?, alpha: part(1, "alpha")?, beta: part(2, "beta")? };
-    hasher.update(kb);
+    hasher.update(&kb);
     let response_hash = hasher.finalize();
+
+    // Second pass: decode the points into the new ptau, hashing the next challenge on the way and
+    // the response again (a file changed in between must not be imported under the first hash).
+    input.rewind_to(64)?;
+    let mut again = Blake2b512::new();
+    again.update(prev);
     let mut next = NobleBlake2b::new();
     next.update(&response_hash);
-    for ((_, group, _), s) in layout(ptau.power).into_iter().zip(&sections) {
-        next.update(&lem_to(s, group, false));
+    let mut w = BinWriter::create(new, b"ptau", 7)?;
+    w.section(section::HEADER, &header_bytes(ptau.power, ptau.power))?;
+    let mut heads = Vec::new();
+    for (sec, group, n) in layout(ptau.power) {
+        let (size, csize) = (group.point_size(), group.point_size() / 2);
+        w.begin_section(sec, (n * size) as u64)?;
+        for start in (0..n).step_by(STREAM_POINTS) {
+            let raw = input.take(STREAM_POINTS.min(n - start) * csize)?;
+            again.update(&raw);
+            let lem = to_lem(&raw, group, csize, (&at, part_name(sec), start), from_c)?;
+            next.update(&encode_points(&lem, group, false));
+            if start == 0 {
+                heads.push(lem[..(2 * size).min(lem.len())].to_vec());
+            }
+            w.write(&lem)?;
+        }
+    }
+    again.update(&kb);
+    if <[u8; 64]>::from(again.finalize()) != response_hash {
+        return Err(Error::Invalid(format!("{}: the response changed while it was being read", response.display())));
     }
     let next_challenge = next.finalize();
     cs.push(PtauContribution {
-        tau_g1: g1_from_lem_unchecked(&sections[0][64..128]).unwrap_or_default(),
-        tau_g2: g2_from_lem_on_curve(&sections[1][128..256]).unwrap_or_default(),
-        alpha_g1: g1_from_lem_unchecked(&sections[2][..64]).unwrap_or_default(),
-        beta_g1: g1_from_lem_unchecked(&sections[3][..64]).unwrap_or_default(),
-        beta_g2: g2_from_lem_on_curve(&sections[4][..128]).unwrap_or_default(),
+        tau_g1: g1_from_lem_unchecked(&heads[0][64..128]).unwrap_or_default(),
+        tau_g2: g2_from_lem_on_curve(&heads[1][128..256]).unwrap_or_default(),
+        alpha_g1: g1_from_lem_unchecked(&heads[2][..64]).unwrap_or_default(),
+        beta_g1: g1_from_lem_unchecked(&heads[3][..64]).unwrap_or_default(),
+        beta_g2: g2_from_lem_on_curve(&heads[4][..128]).unwrap_or_default(),
         key,
         partial_hash,
         next_challenge,
         kind: 0,
         params: Params { name: name.map(str::to_string), ..Params::default() },
     });
-    let mut w = BinWriter::create(new, b"ptau", 7)?;
-    w.section(section::HEADER, &header_bytes(ptau.power, ptau.power))?;
-    for ((sec, _, _), s) in layout(ptau.power).into_iter().zip(&sections) {
-        w.section(sec, s)?;
-    }
     w.section(section::CONTRIBUTIONS, &contributions_to_bytes(&cs))?;
     w.finish()?;
     Ok(Imported { response_hash, next_challenge })

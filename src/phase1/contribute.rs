@@ -9,7 +9,7 @@ use ark_ff::{Field, One};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
-use super::hashes::first_challenge_hash;
+use super::hashes::{encode_points, first_challenge_hash};
 use super::keys::create_key;
 use super::new::header_bytes;
 use crate::backend::{Backend, Group, PointChunk};
@@ -18,7 +18,7 @@ use crate::crypto::blake2b_state::NobleBlake2b;
 use crate::error::{Error, PointFault, Result};
 use crate::format::binfile::BinWriter;
 use crate::format::params::{Params, KIND_BEACON};
-use crate::format::points::{g1_from_lem, g1_to_c, g1_to_u, g2_from_lem_on_curve, g2_to_c, g2_to_u, G1_LEM, G2_LEM};
+use crate::format::points::{g1_from_lem, g2_from_lem_on_curve, G1_LEM, G2_LEM};
 use crate::format::ptau::{contributions_to_bytes, section, Ptau, PtauContribution};
 use crate::format::subgroup::g2_first_outside;
 use crate::progress;
@@ -102,7 +102,7 @@ fn scale_section(
         check_points(&c, group, ptau, sec, start)?;
         backend.scale_powers(PointChunk { group, bytes: &mut c }, &t, inc)?;
         for h in c.chunks((chunk * size) as usize) {
-            hasher.update(&encode(h, group, true));
+            hasher.update(&encode_points(h, group, true));
         }
         if start == 0 {
             head = c[..(2.min(m) * size) as usize].to_vec();
@@ -115,16 +115,6 @@ fn scale_section(
     Ok(head)
 }
 
-/// LEM points re-encoded as snarkjs hashes them: compressed or uncompressed, big-endian.
-fn encode(lem: &[u8], group: Group, compressed: bool) -> Vec<u8> {
-    match (group, compressed) {
-        (Group::G1, true) => lem.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_trusted(b))).collect(),
-        (Group::G1, false) => lem.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_trusted(b))).collect(),
-        (Group::G2, true) => lem.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_trusted(b))).collect(),
-        (Group::G2, false) => lem.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_trusted(b))).collect(),
-    }
-}
-
 /// Feeds `hasher` the uncompressed encoding of section `sec` of the output, read back from `w`.
 fn hash_written(w: &mut BinWriter, sec: u32, group: Group, n: u64, hasher: &mut NobleBlake2b) -> Result<()> {
     let size = group.point_size() as u64;
@@ -135,7 +125,7 @@ fn hash_written(w: &mut BinWriter, sec: u32, group: Group, n: u64, hasher: &mut 
         let m = per_read.min(n - start);
         buf.resize((m * size) as usize, 0);
         w.read_back(sec, start * size, &mut buf)?;
-        hasher.update(&encode(&buf, group, false));
+        hasher.update(&encode_points(&buf, group, false));
         start += m;
     }
     Ok(())

@@ -2,10 +2,31 @@
 
 use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::AffineRepr;
+use rayon::prelude::*;
 
+use crate::backend::Group;
 use crate::crypto::blake::blake2b;
 use crate::crypto::blake2b_state::NobleBlake2b;
-use crate::format::points::{g1_to_u, g2_to_u};
+use crate::format::points::{g1_from_lem_unchecked, g1_to_c, g1_to_u, g2_from_lem_on_curve, g2_to_c, g2_to_u};
+
+/// Trusted LEM points (already checked, or computed) re-encoded big-endian, compressed or not, as
+/// snarkjs hashes them and as challenge and response files hold them.
+pub fn encode_points(lem: &[u8], group: Group, compressed: bool) -> Vec<u8> {
+    match (group, compressed) {
+        (Group::G1, true) => {
+            lem.par_chunks(64).flat_map_iter(|b| g1_to_c(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
+        }
+        (Group::G1, false) => {
+            lem.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
+        }
+        (Group::G2, true) => {
+            lem.par_chunks(128).flat_map_iter(|b| g2_to_c(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
+        }
+        (Group::G2, false) => {
+            lem.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
+        }
+    }
+}
 
 /// The challenge hash of a fresh ceremony of this power ("First Contribution Hash").
 pub fn first_challenge_hash(power: u32) -> [u8; 64] {

@@ -10,7 +10,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Field;
 use rayon::prelude::*;
 
-use super::hashes::first_challenge_hash;
+use super::hashes::{encode_points, first_challenge_hash};
 use super::keys::{create_key, g2_sp};
 use crate::backend::{Backend, Group, Projective};
 use crate::crypto::beacon::beacon_rng;
@@ -20,7 +20,7 @@ use crate::crypto::fft::fft;
 use crate::crypto::pairing::same_ratio;
 use crate::error::{Error, Result};
 use crate::format::params::KIND_BEACON;
-use crate::format::points::{g1_from_lem_unchecked, g1_to_u, g2_from_lem_on_curve, g2_to_u};
+use crate::format::points::{g1_from_lem_unchecked, g2_from_lem_on_curve};
 use crate::format::ptau::{section, Ptau, PtauContribution};
 use crate::progress;
 
@@ -138,17 +138,6 @@ fn verify_contribution(n: usize, cur: &PtauContribution, prev: &Tip) -> Result<(
 
 fn random_u64s(rng: &mut ChaChaRng, n: usize) -> Vec<Fr> {
     (0..n).map(|_| Fr::from(rng.next_u64())).collect()
-}
-
-fn u_encode(bytes: &[u8], group: Group) -> Vec<u8> {
-    match group {
-        Group::G1 => {
-            bytes.par_chunks(64).flat_map_iter(|b| g1_to_u(&g1_from_lem_unchecked(b).unwrap_or_default())).collect()
-        }
-        Group::G2 => {
-            bytes.par_chunks(128).flat_map_iter(|b| g2_to_u(&g2_from_lem_on_curve(b).unwrap_or_default())).collect()
-        }
-    }
 }
 
 /// Checks every point of a section (G2 also in the subgroup).
@@ -398,7 +387,7 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
     if g1_from_lem_unchecked(&s2[64..128]).ok() != Some(last.tau_g1) {
         return Err(invalid("the second point of the tauG1 section (section 2) does not match the last contribution"));
     }
-    hasher.update(&u_encode(&s2, Group::G1));
+    hasher.update(&encode_points(&s2, Group::G1, false));
     pb.inc(1);
 
     let s3 = ptau.points_raw(section::TAU_G2, 0, n as u64)?;
@@ -409,7 +398,7 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
     if n > 1 && g2_from_lem_on_curve(&s3[128..256]).ok() != Some(last.tau_g2) {
         return Err(invalid("the second point of the tauG2 section (section 3) does not match the last contribution"));
     }
-    hasher.update(&u_encode(&s3, Group::G2));
+    hasher.update(&encode_points(&s3, Group::G2, false));
     pb.inc(1);
 
     let mut scaled = Vec::new();
@@ -423,7 +412,7 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
                 "the first point of the {name} section (section {sec}) does not match the last contribution"
             )));
         }
-        hasher.update(&u_encode(&s, Group::G1));
+        hasher.update(&encode_points(&s, Group::G1, false));
         scaled.push(s);
         pb.inc(1);
     }
@@ -432,7 +421,7 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
     if g2_from_lem_on_curve(&s6).ok() != Some(last.beta_g2) {
         return Err(invalid("betaG2 (section 6) does not match the last contribution"));
     }
-    hasher.update(&u_encode(&s6, Group::G2));
+    hasher.update(&encode_points(&s6, Group::G2, false));
     let next_challenge = hasher.finalize();
 
     // The powers of each section, with its Lagrange levels when the file is prepared.
