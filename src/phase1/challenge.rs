@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use super::hashes::{encode_points, first_challenge_hash};
 use super::keys::create_key;
 use super::new::header_bytes;
+use super::point_sections;
 use super::verify::response_hash;
 use crate::backend::{Backend, Group, PointChunk};
 use crate::crypto::blake::{blake2b, Blake2b512};
@@ -32,18 +33,6 @@ use crate::format::points::{
 };
 use crate::format::ptau::{contributions_to_bytes, section, KeyPart, Ptau, PtauContribution, PtauKey};
 use crate::format::subgroup::{g2_first_outside, g2_in_subgroup_many};
-
-/// The point sections of a ptau in challenge order: id, group, number of points for 2^power.
-fn layout(power: u32) -> [(u32, Group, usize); 5] {
-    let n = 1usize << power;
-    [
-        (section::TAU_G1, Group::G1, 2 * n - 1),
-        (section::TAU_G2, Group::G2, n),
-        (section::ALPHA_TAU_G1, Group::G1, n),
-        (section::BETA_TAU_G1, Group::G1, n),
-        (section::BETA_G2, Group::G2, 1),
-    ]
-}
 
 /// The power of a challenge file of `len` bytes (384·2^P + 128), if it is one.
 pub fn challenge_power(len: u64) -> Option<u32> {
@@ -178,7 +167,7 @@ pub fn export_challenge(ptau_path: &Path, out: &Path) -> Result<[u8; 64]> {
     };
     let mut file = HashedOutput { file: AtomicFile::create(out)?, hash: Blake2b512::new() };
     file.write(&prev_response)?;
-    for (sec, group, n) in layout(ptau.power) {
+    for (sec, group, n) in point_sections(ptau.power) {
         for start in (0..n).step_by(STREAM_POINTS) {
             let m = STREAM_POINTS.min(n - start);
             let raw = ptau.points_raw(sec, start as u64, m as u64)?;
@@ -229,7 +218,7 @@ pub fn challenge_contribute(
     let one = Fr::one();
     let firsts = [&one, &one, &*secrets.alpha, &*secrets.beta, &*secrets.beta];
     let per_call = backend.chunk_points().max(1);
-    for ((sec, group, n), first) in layout(power).into_iter().zip(firsts) {
+    for ((sec, group, n), first) in point_sections(power).into_iter().zip(firsts) {
         let size = group.point_size();
         // The running power first·τ^start: as secret as τ.
         let mut t = Zeroizing::new(*first);
@@ -296,7 +285,7 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
     // First pass: the response hash and its partial state, in snarkjs's update sizes.
     let mut hasher = NobleBlake2b::new();
     hasher.update(&prev);
-    for (_, group, n) in layout(ptau.power) {
+    for (_, group, n) in point_sections(ptau.power) {
         let (size, csize) = (group.point_size(), group.point_size() / 2);
         // snarkjs feeds the hasher 2^24 bytes' worth of uncompressed points per update.
         let per = (1usize << 24) / size;
@@ -336,7 +325,7 @@ pub fn import_response(old: &Path, response: &Path, new: &Path, name: Option<&st
     let mut w = BinWriter::create(new, b"ptau", 7)?;
     w.section(section::HEADER, &header_bytes(ptau.power, ptau.power))?;
     let mut heads = Vec::new();
-    for (sec, group, n) in layout(ptau.power) {
+    for (sec, group, n) in point_sections(ptau.power) {
         let (size, csize) = (group.point_size(), group.point_size() / 2);
         w.begin_section(sec, (n * size) as u64)?;
         for start in (0..n).step_by(STREAM_POINTS) {

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use super::hashes::{encode_points, first_challenge_hash};
 use super::keys::create_key;
 use super::new::header_bytes;
+use super::point_sections;
 use crate::backend::{Backend, Group, PointChunk};
 use crate::crypto::beacon::{beacon_rng, check_beacon_exp};
 use crate::crypto::blake2b_state::NobleBlake2b;
@@ -185,16 +186,11 @@ pub fn contribute(
     let mut response = NobleBlake2b::new();
     response.update(&challenge);
     let one = Fr::one();
-    let layout = [
-        (section::TAU_G1, Group::G1, 2 * n - 1, &one),
-        (section::TAU_G2, Group::G2, n, &one),
-        (section::ALPHA_TAU_G1, Group::G1, n, &*secrets.alpha),
-        (section::BETA_TAU_G1, Group::G1, n, &*secrets.beta),
-        (section::BETA_G2, Group::G2, 1, &*secrets.beta),
-    ];
-    let mut heads = Vec::with_capacity(layout.len());
-    for (sec, group, count, first) in layout {
-        heads.push(scale_section(&ptau, sec, group, count, first, &secrets.tau, backend, &mut response, &mut w, &pb)?);
+    let firsts = [&one, &one, &*secrets.alpha, &*secrets.beta, &*secrets.beta];
+    let mut heads = Vec::with_capacity(firsts.len());
+    for ((sec, group, count), first) in point_sections(ptau.power).into_iter().zip(firsts) {
+        let t = &secrets.tau;
+        heads.push(scale_section(&ptau, sec, group, count as u64, first, t, backend, &mut response, &mut w, &pb)?);
     }
     pb.finish_and_clear();
     drop(secrets.tau);
@@ -210,14 +206,8 @@ pub fn contribute(
     // output just written.
     let mut next = NobleBlake2b::new();
     next.update(&response_hash);
-    for (sec, group, count) in [
-        (section::TAU_G1, Group::G1, 2 * n - 1),
-        (section::TAU_G2, Group::G2, n),
-        (section::ALPHA_TAU_G1, Group::G1, n),
-        (section::BETA_TAU_G1, Group::G1, n),
-        (section::BETA_G2, Group::G2, 1),
-    ] {
-        hash_written(&mut w, sec, group, count, &mut next)?;
+    for (sec, group, count) in point_sections(ptau.power) {
+        hash_written(&mut w, sec, group, count as u64, &mut next)?;
     }
     let next_challenge = next.finalize();
 
