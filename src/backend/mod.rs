@@ -57,6 +57,14 @@ pub enum Projective {
 }
 
 impl Projective {
+    /// The identity of `group`.
+    pub fn zero(group: Group) -> Projective {
+        match group {
+            Group::G1 => Projective::G1(G1Projective::default()),
+            Group::G2 => Projective::G2(G2Projective::default()),
+        }
+    }
+
     /// Whether this is the identity.
     pub fn is_zero(&self) -> bool {
         match self {

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::hashes::{encode_points, first_challenge_hash};
 use super::keys::{create_key, g2_sp};
+use super::point_sections;
 use crate::backend::{Backend, Group, Projective};
 use crate::crypto::beacon::beacon_rng;
 use crate::crypto::blake2b_state::NobleBlake2b;
@@ -136,13 +137,78 @@ fn verify_contribution(n: usize, cur: &PtauContribution, prev: &Tip) -> Result<(
     Ok(())
 }
 
-fn random_u64s(rng: &mut ChaChaRng, n: usize) -> Vec<Fr> {
-    (0..n).map(|_| Fr::from(rng.next_u64())).collect()
+/// Points read at a time while a section streams through the checks (64 MiB of G1 points).
+const RUN_POINTS: u64 = 1 << 20;
+
+/// A file's sections read in runs of points and fed to a backend.
+struct Stream<'a> {
+    ptau: &'a Ptau,
+    backend: &'a dyn Backend,
+    /// Points per read.
+    run: u64,
 }
 
-/// Checks every point of a section (G2 also in the subgroup).
-fn check_section(ptau: &Ptau, sec: u32, bytes: &[u8], group: Group) -> Result<()> {
-    crate::phase1::contribute::check_points(bytes, group, ptau, sec, 0)
+impl Stream<'_> {
+    /// Calls `f(first, bytes)` on consecutive runs of points `start..start + count` of section `sec`.
+    fn for_each_run(
+        &self,
+        sec: u32,
+        start: u64,
+        count: u64,
+        mut f: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let end = start + count;
+        let mut lo = start;
+        while lo < end {
+            let hi = (lo + self.run).min(end);
+            f(lo, &self.ptau.points_raw(sec, lo, hi - lo)?)?;
+            lo = hi;
+        }
+        Ok(())
+    }
+
+    /// Σ coeffs_i · P_(start + i) over section `sec`.
+    fn msm(&self, sec: u32, group: Group, start: u64, coeffs: &[Fr]) -> Result<Projective> {
+        let mut acc = Projective::zero(group);
+        self.for_each_run(sec, start, coeffs.len() as u64, |lo, bytes| {
+            let i = (lo - start) as usize;
+            let part = self.backend.msm(bytes, group, &coeffs[i..i + bytes.len() / group.point_size()])?;
+            acc = acc.plus(&part)?;
+            Ok(())
+        })?;
+        Ok(acc)
+    }
+
+    /// Checks every point of a run of section `sec` starting at point `first`.
+    fn check(&self, bytes: &[u8], group: Group, sec: u32, first: u64) -> Result<()> {
+        crate::phase1::contribute::check_points(bytes, group, self.ptau, sec, first)
+    }
+}
+
+/// A stream of random 64-bit coefficients that a seed can draw again, so a section's
+/// coefficients never need to be held all at once.
+struct Draws(ChaChaRng);
+
+impl Draws {
+    fn new(seed: [u32; 8]) -> Self {
+        Draws(ChaChaRng::new(seed))
+    }
+
+    fn next(&mut self) -> Fr {
+        Fr::from(self.0.next_u64())
+    }
+
+    fn take(&mut self, n: usize) -> Vec<Fr> {
+        (0..n).map(|_| self.next()).collect()
+    }
+}
+
+fn draw_seed(rng: &mut ChaChaRng) -> [u32; 8] {
+    std::array::from_fn(|_| rng.next_u32())
+}
+
+fn random_u64s(rng: &mut ChaChaRng, n: usize) -> Vec<Fr> {
+    Draws::new(draw_seed(rng)).take(n)
 }
 
 /// The other group's τ point a power section is checked against.
@@ -191,145 +257,220 @@ enum Fault {
     Lagrange,
 }
 
-/// The random coefficients of a Lagrange check over levels 0..=top: s over every Lagrange
-/// point (64-bit), and c over the first `have` base points with Σ_j s_j·L_j = Σ_i c_i·base_i
-/// when every level is right: c = Σ_k iDFT_k(s^(k)) (level k is the inverse DFT of the first
-/// 2^k base points; the base points past `have` are the identity).
-fn level_coefficients(have: usize, top: u32, rng: &mut ChaChaRng) -> Result<(Vec<Fr>, Vec<Fr>)> {
-    let total = (1usize << (top + 1)) - 1;
-    let s = random_u64s(rng, total);
-    let inverses: Vec<Fr> = (0..=top)
-        .map(|k| Fr::from(1u64 << k).inverse().ok_or_else(|| invalid("internal: 1/2^k")))
-        .collect::<Result<_>>()?;
-    // The levels' transforms are independent; the top one is half the work.
-    let levels: Vec<Vec<Fr>> = (0..=top)
-        .into_par_iter()
-        .map(|k| {
-            let m = 1usize << k;
-            let mut v = s[m - 1..2 * m - 1].to_vec();
-            fft(&mut v, k);
-            v
-        })
-        .collect();
-    let mut c = vec![Fr::from(0u64); have];
-    c.par_iter_mut().enumerate().for_each(|(i, ci)| {
-        for (k, v) in levels.iter().enumerate() {
-            let m = v.len();
-            if i < m {
-                // iDFT(s)_i = (1/m)·DFT(s)_{(m − i) mod m}.
-                *ci += v[(m - i) % m] * inverses[k];
-            }
-        }
-    });
-    Ok((c, s))
+/// The random coefficients of a Lagrange check over levels 0..=top: s over every Lagrange point
+/// (64-bit, drawn from `seed` in the section's order, level 0 first), and c over the base points
+/// with Σ_j s_j·L_j = Σ_i c_i·base_i when every level is right.
+struct Levels {
+    seed: [u32; 8],
+    top: u32,
 }
 
-/// Checks that consecutive points of a power section are in ratio τ (one pairing of the
-/// shifted random combinations A = Σ r_j P_j and B = Σ r_j P_{j+1}) and, given its Lagrange
-/// section and top level, that every level is the inverse FFT of the powers. Both go into one
-/// pairing product with a random 64-bit λ: e(λ·A, τ) · e(−λ·B − Σ c_i·P_i + Σ s_j·L_j, 1) = 1,
-/// where the middle terms share one MSM over the powers. A wrong section passes with
-/// probability at most 3·2^-64 (the r, the s and the λ each fail to expose it with probability
-/// at most 2^-64). Only on failure is B computed alone, to say which check failed.
-fn check_powers(
-    backend: &dyn Backend,
-    powers: &[u8],
+impl Levels {
+    /// The s of level k (the 2^k draws after those of the levels below it).
+    fn level(&self, k: u32) -> Vec<Fr> {
+        let mut d = Draws::new(self.seed);
+        for _ in 0..(1u64 << k) - 1 {
+            d.next();
+        }
+        d.take(1 << k)
+    }
+
+    /// iDFT_k(s^(k)), added into `acc` (of length ≥ 2^k).
+    fn add_inverse_dft(&self, k: u32, acc: &mut [Fr]) -> Result<()> {
+        let m = 1usize << k;
+        let mut v = self.level(k);
+        fft(&mut v, k);
+        let inv = Fr::from(m as u64).inverse().ok_or_else(|| invalid("internal: 1/2^k"))?;
+        // iDFT(s)_i = (1/m)·DFT(s)_{(m − i) mod m}.
+        acc[..m].par_iter_mut().enumerate().for_each(|(i, a)| *a += v[(m - i) % m] * inv);
+        Ok(())
+    }
+
+    /// c = Σ_k iDFT_k(s^(k)) over the first `have` base points (level k is the inverse DFT of
+    /// the first 2^k base points; the base points past `have` are the identity). The top level,
+    /// half the work, is transformed in place beside the others, so this holds about 1.5 × 2^top
+    /// coefficients.
+    fn base_coefficients(&self, have: usize) -> Result<Vec<Fr>> {
+        let top = self.top;
+        let (c, low) = rayon::join(
+            || -> Result<Vec<Fr>> {
+                let m = 1usize << top;
+                let mut v = self.level(top);
+                fft(&mut v, top);
+                v[1..].reverse();
+                let inv = Fr::from(m as u64).inverse().ok_or_else(|| invalid("internal: 1/2^k"))?;
+                v.par_iter_mut().for_each(|x| *x *= inv);
+                Ok(v)
+            },
+            || -> Result<Vec<Fr>> {
+                let mut acc = vec![Fr::from(0u64); (1usize << top) / 2];
+                for k in 0..top {
+                    self.add_inverse_dft(k, &mut acc)?;
+                }
+                Ok(acc)
+            },
+        );
+        let (mut c, low) = (c?, low?);
+        c.par_iter_mut().zip(low.par_iter()).for_each(|(x, y)| *x += y);
+        c.truncate(have);
+        Ok(c)
+    }
+}
+
+/// A power section and what its check needs.
+struct PowerSection {
+    src: u32,
     group: Group,
+    count: u64,
     tau: Tau,
-    lagrange: Option<(&[u8], u32)>,
+    name: &'static str,
+    /// The Lagrange section and its top level, in a prepared file.
+    lagrange: Option<(u32, u32)>,
+}
+
+/// Streams a power section once: checks every point and the first ones (`heads`), feeds the
+/// hash, and checks that consecutive points are in ratio τ (one pairing of the shifted random
+/// combinations A = Σ r_j P_j and B = Σ r_j P_{j+1}) and, with its Lagrange section, that every
+/// level is the inverse FFT of the powers. Both go into one pairing product with a random 64-bit
+/// λ: e(λ·A, τ) · e(−λ·B − Σ c_i·P_i + Σ s_j·L_j, 1) = 1, where the middle terms share one MSM
+/// over the powers. A wrong section passes with probability at most 3·2^-64 (the r, the s and
+/// the λ each fail to expose it with probability at most 2^-64). Only on failure is B computed
+/// alone, to say which check failed.
+fn check_power_section(
+    st: &Stream,
+    sec: &PowerSection,
+    heads: impl FnOnce(&[u8]) -> Result<()>,
+    hasher: &mut NobleBlake2b,
     rng: &mut ChaChaRng,
 ) -> Result<Option<Fault>> {
-    let size = group.point_size();
-    let m = powers.len() / size;
-    let total = lagrange.map_or(0, |(_, top)| (1usize << (top + 1)) - 1);
-    if lagrange.is_some_and(|(l, _)| l.len() < total * size) {
-        return Ok(Some(Fault::Lagrange));
-    }
+    let (group, m) = (sec.group, sec.count);
+    let r_seed = draw_seed(rng);
+    let lambda = Fr::from(rng.next_u64().max(1));
+    let levels = sec.lagrange.map(|(_, top)| Levels { seed: draw_seed(rng), top });
+    let c = match &levels {
+        Some(l) => l.base_coefficients(m.min(1 << l.top) as usize)?,
+        None => Vec::new(),
+    };
+    let zero = Fr::from(0u64);
+    let mut r = Draws::new(r_seed);
+    let mut r_before = zero;
+    let mut heads = Some(heads);
+    // A, and F = −λ·B − Σ c_i·P_i (+ Σ s_j·L_j below), or B alone without Lagrange levels.
+    let (mut a, mut f) = (Projective::zero(group), Projective::zero(group));
+    st.for_each_run(sec.src, 0, m, |lo, bytes| {
+        st.check(bytes, group, sec.src, lo)?;
+        if let Some(h) = heads.take() {
+            h(bytes)?;
+        }
+        hasher.update(&encode_points(bytes, group, false));
+        let n = bytes.len() / group.point_size();
+        // r_j for the points of this run; A stops one point short of the end.
+        let rs: Vec<Fr> = (lo..lo + n as u64).map(|j| if j + 1 < m { r.next() } else { zero }).collect();
+        let shifted = |i: usize| if i == 0 { r_before } else { rs[i - 1] };
+        let fs: Vec<Fr> = if levels.is_none() {
+            (0..n).map(shifted).collect()
+        } else {
+            let c = |i: usize| c.get(lo as usize + i).copied().unwrap_or(zero);
+            (0..n).into_par_iter().map(|i| -(lambda * shifted(i)) - c(i)).collect()
+        };
+        r_before = rs[n - 1];
+        a = a.plus(&st.backend.msm(bytes, group, &rs)?)?;
+        f = f.plus(&st.backend.msm(bytes, group, &fs)?)?;
+        Ok(())
+    })?;
+    drop(c);
+    let (Some((dst, top)), Some(levels)) = (sec.lagrange, levels) else {
+        return Ok((m >= 2 && (a.is_zero() || !ratio_holds(sec.tau, a, f)?)).then_some(Fault::Powers));
+    };
+    let mut s = Draws::new(levels.seed);
+    st.for_each_run(dst, 0, (1u64 << (top + 1)) - 1, |lo, bytes| {
+        st.check(bytes, group, dst, lo)?;
+        f = f.plus(&st.backend.msm(bytes, group, &s.take(bytes.len() / group.point_size()))?)?;
+        Ok(())
+    })?;
     if m < 2 {
         // One point: no ratio to check, only the Lagrange levels.
-        let Some((lagrange, top)) = lagrange else { return Ok(None) };
-        let (c, s) = level_coefficients(m.min(1 << top), top, rng)?;
-        let lhs = backend.msm(&powers[..c.len() * size], group, &c)?;
-        let rhs = backend.msm(&lagrange[..total * size], group, &s)?;
-        return Ok((lhs != rhs).then_some(Fault::Lagrange));
+        return Ok((!f.is_zero()).then_some(Fault::Lagrange));
     }
-    let r = random_u64s(rng, m - 1);
-    let a = backend.msm(&powers[..(m - 1) * size], group, &r)?;
     if a.is_zero() {
         return Ok(Some(Fault::Powers));
     }
-    let Some((lagrange, top)) = lagrange else {
-        let b = backend.msm(&powers[size..], group, &r)?;
-        return Ok((!ratio_holds(tau, a, b)?).then_some(Fault::Powers));
-    };
-    let have = m.min(1 << top);
-    let (c, s) = level_coefficients(have, top, rng)?;
-    let lambda = Fr::from(rng.next_u64().max(1));
-    let mut f = vec![Fr::from(0u64); m];
-    f.par_iter_mut().enumerate().for_each(|(j, fj)| {
-        if j > 0 {
-            *fj = -(lambda * r[j - 1]);
-        }
-        if j < have {
-            *fj -= c[j];
-        }
-    });
-    let sum = backend.msm(powers, group, &f)?.plus(&backend.msm(&lagrange[..total * size], group, &s)?)?;
-    if pairing_product(tau, a.scale(&lambda), sum)? {
+    if pairing_product(sec.tau, a.scale(&lambda), f)? {
         return Ok(None);
     }
-    let b = backend.msm(&powers[size..], group, &r)?;
-    Ok(Some(if ratio_holds(tau, a, b)? { Fault::Lagrange } else { Fault::Powers }))
+    let mut r = Draws::new(r_seed);
+    let mut b = Projective::zero(group);
+    st.for_each_run(sec.src, 1, m - 1, |_, bytes| {
+        b = b.plus(&st.backend.msm(bytes, group, &r.take(bytes.len() / group.point_size()))?)?;
+        Ok(())
+    })?;
+    Ok(Some(if ratio_holds(sec.tau, a, b)? { Fault::Lagrange } else { Fault::Powers }))
 }
 
 /// Checks one Lagrange level: Σ r_i·base_i = Σ FFT(r)_i·L_i.
-fn check_level(
-    backend: &dyn Backend,
-    base: &[u8],
-    lagrange: &[u8],
-    group: Group,
-    k: u32,
-    rng: &mut ChaChaRng,
-) -> Result<bool> {
+fn check_level(st: &Stream, sec: &PowerSection, dst: u32, k: u32, rng: &mut ChaChaRng) -> Result<bool> {
     let n = 1usize << k;
-    let size = group.point_size();
-    let have = base.len() / size;
+    let have = n.min(sec.count as usize);
     let mut r = random_u64s(rng, n);
     // The top level of section 12 is padded with the identity, which r may ignore.
     for x in r.iter_mut().skip(have) {
         *x = Fr::from(0u64);
     }
-    let lhs = backend.msm(base, group, &r[..have])?;
+    let lhs = st.msm(sec.src, sec.group, 0, &r[..have])?;
     fft(&mut r, k);
-    let rhs = backend.msm(lagrange, group, &r)?;
+    let rhs = st.msm(dst, sec.group, n as u64 - 1, &r)?;
     Ok(lhs == rhs)
 }
 
 /// The error for a Lagrange section some level of which is wrong, naming the first such level.
-#[allow(clippy::too_many_arguments)]
-fn lagrange_fault(
-    ptau: &Ptau,
-    backend: &dyn Backend,
-    src: u32,
-    dst: u32,
-    all: &[u8],
-    group: Group,
-    top: u32,
-    rng: &mut ChaChaRng,
-) -> Result<Error> {
-    let size = group.point_size();
-    let src_len = ptau.file.section(src)?.size as usize / size;
+fn lagrange_fault(st: &Stream, sec: &PowerSection, rng: &mut ChaChaRng) -> Result<Error> {
+    let (src, Some((dst, top))) = (sec.src, sec.lagrange) else {
+        return Err(invalid("internal: a Lagrange fault without a Lagrange section"));
+    };
     for k in 0..=top {
-        let m = 1usize << k;
-        let base = ptau.points_raw(src, 0, m.min(src_len) as u64)?;
-        let Some(l) = all.get((m - 1) * size..(2 * m - 1) * size) else { break };
-        if !check_level(backend, &base, l, group, k, rng)? {
+        if !check_level(st, sec, dst, k, rng)? {
             return Ok(invalid(format!(
                 "Lagrange section {dst}, level {k}: the points are not the inverse FFT of section {src}"
             )));
         }
     }
     Ok(invalid(format!("Lagrange section {dst}: the points are not the inverse FFTs of section {src}")))
+}
+
+/// Checks the first points of a power section, which the last contribution's record fixes.
+fn check_heads(src: u32, bytes: &[u8], last: &PtauContribution) -> Result<()> {
+    let g1 = |i: usize| bytes.get(64 * i..64 * (i + 1)).map(|b| g1_from_lem_unchecked(b).ok());
+    let g2 = |i: usize| bytes.get(128 * i..128 * (i + 1)).map(|b| g2_from_lem_on_curve(b).ok());
+    let first_g1 = |want: G1Affine, name: &str, whose: &str| match g1(0) {
+        Some(got) if got != Some(want) => {
+            Err(invalid(format!("the first point of the {name} section (section {src}) {whose}")))
+        }
+        _ => Ok(()),
+    };
+    match src {
+        section::TAU_G1 => {
+            first_g1(G1Affine::generator(), "tauG1", "must be the generator")?;
+            if matches!(g1(1), Some(got) if got != Some(last.tau_g1)) {
+                return Err(invalid(
+                    "the second point of the tauG1 section (section 2) does not match the last contribution",
+                ));
+            }
+        }
+        section::TAU_G2 => {
+            if matches!(g2(0), Some(got) if got != Some(G2Affine::generator())) {
+                return Err(invalid("the first point of the tauG2 section (section 3) must be the generator"));
+            }
+            if matches!(g2(1), Some(got) if got != Some(last.tau_g2)) {
+                return Err(invalid(
+                    "the second point of the tauG2 section (section 3) does not match the last contribution",
+                ));
+            }
+        }
+        section::ALPHA_TAU_G1 => first_g1(last.alpha_g1, "alphaTauG1", "does not match the last contribution")?,
+        section::BETA_TAU_G1 => first_g1(last.beta_g1, "betaTauG1", "does not match the last contribution")?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `ptau verify <file>`.
@@ -341,6 +482,14 @@ pub fn verify_ptau(path: &Path, backend: &dyn Backend) -> Result<PtauReport> {
 
 /// Every check of `ptau verify` on an opened file.
 pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<PtauReport> {
+    verify_in_runs(&Stream { ptau, backend, run: RUN_POINTS }, t0)
+}
+
+/// `verify_opened` reading `st.run` points at a time, so that what is held is a run of points
+/// and one section's coefficients (32 bytes a point, against the 64 or 128 of the point itself
+/// and its Lagrange levels).
+fn verify_in_runs(st: &Stream, t0: Instant) -> Result<PtauReport> {
+    let ptau = st.ptau;
     let cs = ptau.contributions()?;
     if cs.is_empty() {
         return Err(invalid("this file has no contribution: it cannot be used in production"));
@@ -353,7 +502,7 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
         beta_g2: G2Affine::generator(),
         next_challenge: first_challenge_hash(ptau.ceremony_power),
     };
-    let pb = progress::bar(cs.len() as u64 + 8, "verifying");
+    let pb = progress::bar(cs.len() as u64 + 5, "verifying");
     let mut infos = Vec::new();
     for (i, c) in cs.iter().enumerate() {
         let prev = if i == 0 { &initial } else { &tip(&cs[i - 1]) };
@@ -371,88 +520,42 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
         pb.inc(1);
     }
     let last = cs.last().expect("non-empty");
-    let n = 1usize << ptau.power;
     // Fresh OS randomness for the random linear combinations.
     let mut rng = crate::crypto::entropy::random_rng(&[])?;
     let mut hasher = NobleBlake2b::new();
     hasher.update(&response_hash(last)?);
 
-    let s2 = ptau.points_raw(section::TAU_G1, 0, 2 * n as u64 - 1)?;
-    check_section(ptau, section::TAU_G1, &s2, Group::G1)?;
-    let g1 = G1Affine::generator();
-    let g2 = G2Affine::generator();
-    if g1_from_lem_unchecked(&s2[..64]).ok() != Some(g1) {
-        return Err(invalid("the first point of the tauG1 section (section 2) must be the generator"));
-    }
-    if g1_from_lem_unchecked(&s2[64..128]).ok() != Some(last.tau_g1) {
-        return Err(invalid("the second point of the tauG1 section (section 2) does not match the last contribution"));
-    }
-    hasher.update(&encode_points(&s2, Group::G1, false));
-    pb.inc(1);
-
-    let s3 = ptau.points_raw(section::TAU_G2, 0, n as u64)?;
-    check_section(ptau, section::TAU_G2, &s3, Group::G2)?;
-    if g2_from_lem_on_curve(&s3[..128]).ok() != Some(g2) {
-        return Err(invalid("the first point of the tauG2 section (section 3) must be the generator"));
-    }
-    if n > 1 && g2_from_lem_on_curve(&s3[128..256]).ok() != Some(last.tau_g2) {
-        return Err(invalid("the second point of the tauG2 section (section 3) does not match the last contribution"));
-    }
-    hasher.update(&encode_points(&s3, Group::G2, false));
-    pb.inc(1);
-
-    let mut scaled = Vec::new();
-    for (sec, first, name) in
-        [(section::ALPHA_TAU_G1, last.alpha_g1, "alphaTauG1"), (section::BETA_TAU_G1, last.beta_g1, "betaTauG1")]
-    {
-        let s = ptau.points_raw(sec, 0, n as u64)?;
-        check_section(ptau, sec, &s, Group::G1)?;
-        if g1_from_lem_unchecked(&s[..64]).ok() != Some(first) {
-            return Err(invalid(format!(
-                "the first point of the {name} section (section {sec}) does not match the last contribution"
-            )));
+    // The powers of each section, with its Lagrange levels when the file is prepared, in file
+    // order so that the hash sees them as snarkjs's does.
+    let prepared = ptau.is_prepared();
+    let (tau1, tau2) = (Tau::G2(last.tau_g2), Tau::G1(last.tau_g1));
+    let p = ptau.power;
+    let checks = [
+        (tau1, "tauG1", section::LAGRANGE_G1, p + 1),
+        (tau2, "tauG2", section::LAGRANGE_G2, p),
+        (tau1, "alphaTauG1", section::LAGRANGE_ALPHA_G1, p),
+        (tau1, "betaTauG1", section::LAGRANGE_BETA_G1, p),
+    ];
+    for ((src, group, count), (tau, name, dst, top)) in point_sections(p).into_iter().zip(checks) {
+        let sec = PowerSection { src, group, count: count as u64, tau, name, lagrange: prepared.then_some((dst, top)) };
+        let heads = |bytes: &[u8]| check_heads(src, bytes, last);
+        match check_power_section(st, &sec, heads, &mut hasher, &mut rng)? {
+            None => {}
+            Some(Fault::Powers) => {
+                return Err(invalid(format!("{} section (section {src}): the powers do not match", sec.name)));
+            }
+            Some(Fault::Lagrange) => return Err(lagrange_fault(st, &sec, &mut rng)?),
         }
-        hasher.update(&encode_points(&s, Group::G1, false));
-        scaled.push(s);
         pb.inc(1);
     }
     let s6 = ptau.points_raw(section::BETA_G2, 0, 1)?;
-    check_section(ptau, section::BETA_G2, &s6, Group::G2)?;
+    st.check(&s6, Group::G2, section::BETA_G2, 0)?;
     if g2_from_lem_on_curve(&s6).ok() != Some(last.beta_g2) {
         return Err(invalid("betaG2 (section 6) does not match the last contribution"));
     }
     hasher.update(&encode_points(&s6, Group::G2, false));
     let next_challenge = hasher.finalize();
-
-    // The powers of each section, with its Lagrange levels when the file is prepared.
-    let prepared = ptau.is_prepared();
-    let (tau1, tau2) = (Tau::G2(last.tau_g2), Tau::G1(last.tau_g1));
-    let checks = [
-        (section::TAU_G1, &s2, Group::G1, tau1, "tauG1", section::LAGRANGE_G1, ptau.power + 1),
-        (section::TAU_G2, &s3, Group::G2, tau2, "tauG2", section::LAGRANGE_G2, ptau.power),
-        (section::ALPHA_TAU_G1, &scaled[0], Group::G1, tau1, "alphaTauG1", section::LAGRANGE_ALPHA_G1, ptau.power),
-        (section::BETA_TAU_G1, &scaled[1], Group::G1, tau1, "betaTauG1", section::LAGRANGE_BETA_G1, ptau.power),
-    ];
-    for (src, powers, group, tau, name, dst, top) in checks {
-        let lagrange = if prepared {
-            let all = ptau.file.read_section(dst)?;
-            check_section(ptau, dst, &all, group)?;
-            Some(all)
-        } else {
-            None
-        };
-        match check_powers(backend, powers, group, tau, lagrange.as_deref().map(|l| (l, top)), &mut rng)? {
-            None => {}
-            Some(Fault::Powers) => {
-                return Err(invalid(format!("{name} section (section {src}): the powers do not match")));
-            }
-            Some(Fault::Lagrange) => {
-                let all = lagrange.as_deref().unwrap_or_default();
-                return Err(lagrange_fault(ptau, backend, src, dst, all, group, top, &mut rng)?);
-            }
-        }
-        pb.inc(1);
-    }
+    pb.inc(1);
     if ptau.power == ptau.ceremony_power && next_challenge != last.next_challenge {
         return Err(invalid("the hash of the points does not match the next challenge of the last contribution"));
     }
@@ -464,4 +567,61 @@ pub fn verify_opened(ptau: &Ptau, backend: &dyn Backend, t0: Instant) -> Result<
         prepared,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::CpuBackend;
+
+    fn fixture() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pot10_final.ptau")
+    }
+
+    fn verify_runs(path: &Path, run: u64) -> Result<PtauReport> {
+        let ptau = Ptau::open(path)?;
+        verify_in_runs(&Stream { ptau: &ptau, backend: &CpuBackend, run }, Instant::now())
+    }
+
+    /// A copy of the fixture with points `i` and `j` of section `sec` swapped.
+    fn swapped(dir: &Path, sec: u32, size: usize, i: usize, j: usize) -> std::path::PathBuf {
+        let src = fixture();
+        let at = Ptau::open(&src).unwrap().file.section(sec).unwrap().offset as usize;
+        let mut b = std::fs::read(&src).unwrap();
+        let (pi, pj) = (at + i * size, at + j * size);
+        let pj_bytes = b[pj..pj + size].to_vec();
+        b.copy_within(pi..pi + size, pj);
+        b[pi..pi + size].copy_from_slice(&pj_bytes);
+        let out = dir.join(format!("s{sec}_{i}_{j}.ptau"));
+        std::fs::write(&out, b).unwrap();
+        out
+    }
+
+    #[test]
+    fn runs_of_any_length_give_the_same_verdict_and_hash() {
+        let whole = verify_runs(&fixture(), RUN_POINTS).unwrap();
+        for run in [1, 100, 1024] {
+            let r = verify_runs(&fixture(), run).unwrap();
+            assert_eq!(r.next_challenge, whole.next_challenge, "run of {run} points");
+            assert!(r.prepared);
+        }
+    }
+
+    #[test]
+    fn faults_across_run_boundaries_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (section::TAU_G1, 64, 99, 100, "tauG1 section (section 2): the powers do not match"),
+            (section::TAU_G2, 128, 199, 200, "tauG2 section (section 3): the powers do not match"),
+            (section::BETA_TAU_G1, 64, 1022, 1023, "betaTauG1 section (section 5): the powers do not match"),
+            (section::LAGRANGE_G1, 64, 599, 600, "Lagrange section 12, level 9"),
+            (section::LAGRANGE_G1, 64, 3000, 3001, "Lagrange section 12, level 11"),
+            (section::LAGRANGE_ALPHA_G1, 64, 1099, 1100, "Lagrange section 14, level 10"),
+        ];
+        for (sec, size, i, j, want) in cases {
+            let f = swapped(dir.path(), sec, size, i, j);
+            let err = verify_runs(&f, 100).unwrap_err().to_string();
+            assert!(err.contains(want), "swap {i}/{j} of section {sec}: expected {want:?}, got {err:?}");
+        }
+    }
 }
