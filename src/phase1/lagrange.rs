@@ -11,8 +11,9 @@ use rayon::prelude::*;
 use crate::backend::{Backend, Group, PointChunk};
 use crate::batch_affine::batch_invert;
 use crate::crypto::fft::root_of_unity;
-use crate::error::Result;
-use crate::format::points::{g1_from_lem_unchecked, g1_to_lem, g2_from_lem_on_curve, g2_to_lem};
+use crate::error::{PointFault, Result};
+use crate::format::points::{g1_from_lem, g1_from_lem_unchecked, g1_to_lem, g2_from_lem_on_curve, g2_to_lem};
+use crate::format::subgroup::g2_first_outside;
 
 /// How a curve's affine points travel through the backend.
 pub trait Codec: SWCurveConfig {
@@ -22,6 +23,10 @@ pub trait Codec: SWCurveConfig {
     fn encode(p: &Affine<Self>, out: &mut [u8]);
     /// A point from LEM bytes the backend produced.
     fn decode(b: &[u8]) -> Affine<Self>;
+    /// A point from LEM bytes of an input file, checked to be on the curve.
+    fn decode_checked(b: &[u8]) -> std::result::Result<Affine<Self>, PointFault>;
+    /// The index of the first point outside the prime-order subgroup, if any.
+    fn first_outside_subgroup(pts: &[Affine<Self>]) -> Option<usize>;
 }
 
 impl Codec for ark_bn254::g1::Config {
@@ -32,6 +37,12 @@ impl Codec for ark_bn254::g1::Config {
     fn decode(b: &[u8]) -> G1Affine {
         g1_from_lem_unchecked(b).unwrap_or_default()
     }
+    fn decode_checked(b: &[u8]) -> std::result::Result<G1Affine, PointFault> {
+        g1_from_lem(b)
+    }
+    fn first_outside_subgroup(_: &[G1Affine]) -> Option<usize> {
+        None // G1 of BN254 has cofactor 1
+    }
 }
 
 impl Codec for ark_bn254::g2::Config {
@@ -41,6 +52,12 @@ impl Codec for ark_bn254::g2::Config {
     }
     fn decode(b: &[u8]) -> G2Affine {
         g2_from_lem_on_curve(b).unwrap_or_default()
+    }
+    fn decode_checked(b: &[u8]) -> std::result::Result<G2Affine, PointFault> {
+        g2_from_lem_on_curve(b)
+    }
+    fn first_outside_subgroup(pts: &[G2Affine]) -> Option<usize> {
+        g2_first_outside(pts)
     }
 }
 
@@ -57,100 +74,160 @@ pub fn via_backend<C: Codec>(pts: &mut [Affine<C>], op: impl FnOnce(PointChunk) 
 /// (u, t) ← (u + t, u − t) for every pair, sharing one inversion; pairs the affine formulas
 /// cannot take (an identity, or equal x) go through projective arithmetic.
 fn butterflies<C: SWCurveConfig>(u: &mut [Affine<C>], t: &mut [Affine<C>]) {
-    u.par_chunks_mut(1024).zip(t.par_chunks_mut(1024)).for_each(|(u, t)| {
-        let special: Vec<bool> =
-            u.iter().zip(t.iter()).map(|(a, b)| a.is_zero() || b.is_zero() || a.x == b.x).collect();
-        let mut den: Vec<C::BaseField> = u
-            .iter()
-            .zip(t.iter())
-            .zip(&special)
-            .map(|((a, b), s)| if *s { C::BaseField::one() } else { b.x - a.x })
-            .collect();
-        let mut scratch = Vec::with_capacity(den.len());
-        let inverted = batch_invert(&mut den, &mut scratch);
-        for i in 0..u.len() {
-            let (a, b) = (u[i], t[i]);
-            if special[i] || !inverted {
-                let pa = SwProjective::<C>::from(a);
-                u[i] = (pa + b).into_affine();
-                t[i] = (pa - b).into_affine();
-                continue;
-            }
-            let l1 = (b.y - a.y) * den[i];
-            let x1 = l1.square() - a.x - b.x;
-            let y1 = l1 * (a.x - x1) - a.y;
-            let l2 = (-b.y - a.y) * den[i];
-            let x2 = l2.square() - a.x - b.x;
-            let y2 = l2 * (a.x - x2) - a.y;
-            u[i] = Affine::new_unchecked(x1, y1);
-            t[i] = Affine::new_unchecked(x2, y2);
+    let special: Vec<bool> = u.iter().zip(t.iter()).map(|(a, b)| a.is_zero() || b.is_zero() || a.x == b.x).collect();
+    let mut den: Vec<C::BaseField> = u
+        .iter()
+        .zip(t.iter())
+        .zip(&special)
+        .map(|((a, b), s)| if *s { C::BaseField::one() } else { b.x - a.x })
+        .collect();
+    let mut scratch = Vec::with_capacity(den.len());
+    let inverted = batch_invert(&mut den, &mut scratch);
+    for i in 0..u.len() {
+        let (a, b) = (u[i], t[i]);
+        if special[i] || !inverted {
+            let pa = SwProjective::<C>::from(a);
+            u[i] = (pa + b).into_affine();
+            t[i] = (pa - b).into_affine();
+            continue;
+        }
+        let l1 = (b.y - a.y) * den[i];
+        let x1 = l1.square() - a.x - b.x;
+        let y1 = l1 * (a.x - x1) - a.y;
+        let l2 = (-b.y - a.y) * den[i];
+        let x2 = l2.square() - a.x - b.x;
+        let y2 = l2 * (a.x - x2) - a.y;
+        u[i] = Affine::new_unchecked(x1, y1);
+        t[i] = Affine::new_unchecked(x2, y2);
+    }
+}
+
+/// Pairs per shared inversion in [`butterflies`].
+const BUTTERFLY_RUN: usize = 1024;
+
+/// One FFT stage in place: in every block of `2·half` points, (first half, second half) ←
+/// (u + t, u − t), pairs taken [`BUTTERFLY_RUN`] at a time across blocks and threads.
+fn stage_butterflies<C: SWCurveConfig>(a: &mut [Affine<C>], half: usize) {
+    if half >= BUTTERFLY_RUN {
+        for block in a.chunks_mut(2 * half) {
+            let (u, t) = block.split_at_mut(half);
+            u.par_chunks_mut(BUTTERFLY_RUN).zip(t.par_chunks_mut(BUTTERFLY_RUN)).for_each(|(u, t)| butterflies(u, t));
+        }
+        return;
+    }
+    // Small blocks: gather the halves of the blocks of one run side by side, so they share
+    // one inversion, and put the results back.
+    a.par_chunks_mut(2 * BUTTERFLY_RUN).for_each(|run| {
+        let mut u: Vec<Affine<C>> = Vec::with_capacity(run.len() / 2);
+        let mut t: Vec<Affine<C>> = Vec::with_capacity(run.len() / 2);
+        for block in run.chunks(2 * half) {
+            u.extend_from_slice(&block[..half]);
+            t.extend_from_slice(&block[half..]);
+        }
+        butterflies(&mut u, &mut t);
+        for ((block, u), t) in run.chunks_mut(2 * half).zip(u.chunks(half)).zip(t.chunks(half)) {
+            block[..half].copy_from_slice(u);
+            block[half..].copy_from_slice(t);
         }
     });
 }
 
-/// n times the inverse FFT of each input (of length n = 2^k, natural order in and out):
-/// out_i = Σ_j ω_n^(−i·j)·base_j. Every stage scales the odd halves of all inputs in one backend
-/// call, so small inputs share batches.
+/// Permutes `a` (of length 2^k) into bit-reversed order, in place.
+fn bit_reverse<T>(a: &mut [T]) {
+    let k = a.len().max(1).ilog2();
+    if k == 0 {
+        return;
+    }
+    for i in 0..a.len() {
+        let j = i.reverse_bits() >> (usize::BITS - k);
+        if i < j {
+            a.swap(i, j);
+        }
+    }
+}
+
+/// Scales the second half of every block of `2·half` points (but its first point, whose
+/// twiddle is 1) by its twiddle, for all arrays in one backend call.
+fn scale_twiddles<C: Codec>(backend: &dyn Backend, arrays: &mut [&mut [Affine<C>]], tw: &[Fr]) -> Result<()> {
+    let half = tw.len();
+    if half <= 1 {
+        return Ok(());
+    }
+    let size = C::GROUP.point_size();
+    let per_block = (half - 1) * size;
+    let blocks: usize = arrays.iter().map(|a| a.len() / (2 * half)).sum();
+    let mut bytes = vec![0u8; blocks * per_block];
+    let mut rest = bytes.as_mut_slice();
+    for a in arrays.iter() {
+        let (mine, tail) = rest.split_at_mut(a.len() / (2 * half) * per_block);
+        mine.par_chunks_mut(per_block).zip(a.par_chunks(2 * half)).for_each(|(b, block)| {
+            for (out, p) in b.chunks_mut(size).zip(&block[half + 1..]) {
+                C::encode(p, out);
+            }
+        });
+        rest = tail;
+    }
+    let scalars: Vec<Fr> = (0..blocks).flat_map(|_| tw[1..].iter().copied()).collect();
+    backend.scale_each(PointChunk { group: C::GROUP, bytes: &mut bytes }, &scalars)?;
+    drop(scalars);
+    let mut rest = bytes.as_slice();
+    for a in arrays.iter_mut() {
+        let (mine, tail) = rest.split_at(a.len() / (2 * half) * per_block);
+        a.par_chunks_mut(2 * half).zip(mine.par_chunks(per_block)).for_each(|(block, b)| {
+            for (p, inp) in block[half + 1..].iter_mut().zip(b.chunks(size)) {
+                *p = C::decode(inp);
+            }
+        });
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// n times the inverse FFT of each input (of length n = 2^k, natural order in and out), in
+/// place: out_i = Σ_j ω_n^(−i·j)·base_j. An input longer than a power of two is cut to the
+/// largest one it holds; an empty one becomes the identity. Every stage scales the odd halves
+/// of all inputs in one backend call, so small inputs share batches.
 pub fn inverse_ffts_unscaled<C: Codec>(
     backend: &dyn Backend,
-    inputs: Vec<Vec<Affine<C>>>,
+    mut arrays: Vec<Vec<Affine<C>>>,
 ) -> Result<Vec<Vec<Affine<C>>>> {
-    let ks: Vec<u32> = inputs.iter().map(|b| b.len().max(1).ilog2()).collect();
-    let mut arrays: Vec<Vec<Affine<C>>> = Vec::with_capacity(inputs.len());
-    for (base, &k) in inputs.iter().zip(&ks) {
-        let mut a: Vec<Affine<C>> = vec![Affine::<C>::identity(); 1 << k];
-        for (i, p) in base.iter().take(1 << k).enumerate() {
-            let j = if k == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - k) };
-            a[j] = *p;
+    for a in arrays.iter_mut() {
+        if a.is_empty() {
+            a.push(Affine::<C>::identity());
         }
-        arrays.push(a);
+        a.truncate(1 << a.len().ilog2());
+        bit_reverse(a);
     }
-    drop(inputs);
-    let top = ks.iter().copied().max().unwrap_or(0);
+    let top = arrays.iter().map(|a| a.len().ilog2()).max().unwrap_or(0);
     for s in 1..=top {
-        let m = 1usize << s;
-        let half = m / 2;
+        let half = 1usize << (s - 1);
         let w = root_of_unity(s).inverse().unwrap_or_default();
         let tw: Vec<Fr> = std::iter::successors(Some(Fr::one()), |x| Some(*x * w)).take(half).collect();
-        // Gather the odd halves of every block of every input; scale them by their twiddles in
-        // one call, leaving out the first of each block, whose twiddle is 1.
-        let size: usize = arrays.iter().zip(&ks).filter(|(_, &k)| k >= s).map(|(a, _)| a.len() / 2).sum();
-        let mut t: Vec<Affine<C>> = Vec::with_capacity(size);
-        let mut u: Vec<Affine<C>> = Vec::with_capacity(size);
-        let mut scaled: Vec<Affine<C>> = Vec::with_capacity(size);
-        let mut scalars: Vec<Fr> = Vec::with_capacity(size);
-        for (a, _) in arrays.iter().zip(&ks).filter(|(_, &k)| k >= s) {
-            for block in a.chunks(m) {
-                u.extend_from_slice(&block[..half]);
-                t.extend_from_slice(&block[half..]);
-                scaled.extend_from_slice(&block[half + 1..]);
-                scalars.extend_from_slice(&tw[1..]);
-            }
-        }
-        if !scaled.is_empty() {
-            via_backend(&mut scaled, |c| backend.scale_each(c, &scalars))?;
-        }
-        if half > 1 {
-            for (block, done) in t.chunks_mut(half).zip(scaled.chunks(half - 1)) {
-                block[1..].copy_from_slice(done);
-            }
-        }
-        butterflies(&mut u, &mut t);
-        let mut at = 0;
-        for (a, _) in arrays.iter_mut().zip(&ks).filter(|(_, &k)| k >= s) {
-            for block in a.chunks_mut(m) {
-                block[..half].copy_from_slice(&u[at..at + half]);
-                block[half..].copy_from_slice(&t[at..at + half]);
-                at += half;
-            }
+        let mut live: Vec<&mut [Affine<C>]> =
+            arrays.iter_mut().filter(|a| a.len() >= 2 * half).map(|a| a.as_mut_slice()).collect();
+        scale_twiddles(backend, &mut live, &tw)?;
+        for a in live {
+            stage_butterflies(a, half);
         }
     }
     Ok(arrays)
 }
 
-/// 2·P for every point (identities stay identities).
-pub fn doubled<C: SWCurveConfig>(pts: &[Affine<C>]) -> Vec<Affine<C>> {
-    let proj: Vec<SwProjective<C>> = pts.par_iter().map(|p| SwProjective::<C>::from(*p).double()).collect();
+/// 2^times·P for every point (identities stay identities).
+pub fn doubled<C: SWCurveConfig>(pts: &[Affine<C>], times: u32) -> Vec<Affine<C>> {
+    if times == 0 {
+        return pts.to_vec();
+    }
+    let proj: Vec<SwProjective<C>> = pts
+        .par_iter()
+        .map(|p| {
+            let mut q = SwProjective::<C>::from(*p);
+            for _ in 0..times {
+                q.double_in_place();
+            }
+            q
+        })
+        .collect();
     SwProjective::<C>::normalize_batch(&proj)
 }
 
