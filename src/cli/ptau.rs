@@ -18,6 +18,7 @@ use crate::phase1::contribute::{contribute, Source, Summary};
 use crate::phase1::hashes::first_challenge_hash;
 use crate::phase1::new::ptau_new;
 use crate::phase1::prepare::prepare_phase2;
+use crate::phase1::truncate::truncate;
 use crate::phase1::verify::verify_ptau;
 use crate::phase1::verify_step::verify_ptau_step;
 
@@ -74,6 +75,19 @@ pub enum PtauCommand {
         out: PathBuf,
         #[command(flatten)]
         backend: BackendArgs,
+    },
+    /// Cut a prepared ptau to smaller powers, one file each (byte-identical to `snarkjs powersoftau truncate`).
+    #[command(visible_alias = "ptt")]
+    Truncate {
+        /// The prepared ptau.
+        input: PathBuf,
+        /// Write only this power (repeatable); by default every power below the input's, as snarkjs.
+        #[arg(long, short)]
+        power: Vec<u32>,
+        /// Output names are this, two digits and `.ptau` [default: the input's path without its
+        /// extension, then `_`, as snarkjs: pot12_final.ptau → pot12_final_08.ptau].
+        #[arg(long)]
+        template: Option<String>,
     },
     /// Verify a ptau: every contribution, the powers, the challenge chain and the Lagrange sections.
     Verify {
@@ -188,6 +202,16 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                 s.backend
             ));
             out.summary(json!({"output": dst, "power": s.power, "points": s.points, "seconds": s.seconds, "backend": s.backend}));
+            Ok(EXIT_OK)
+        }
+        PtauCommand::Truncate { input, power, template } => {
+            let files = truncate(&input, template.as_deref(), &power)?;
+            for f in &files {
+                out.line(format!("Wrote {} (power {}, {} bytes)", f.path.display(), f.power, f.bytes));
+            }
+            let files: Vec<_> =
+                files.iter().map(|f| json!({"power": f.power, "path": f.path, "bytes": f.bytes})).collect();
+            out.summary(json!({"input": input, "files": files}));
             Ok(EXIT_OK)
         }
         PtauCommand::Verify { ptau, backend } => {

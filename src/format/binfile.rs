@@ -284,12 +284,24 @@ impl BinWriter {
 
     /// Writes section `id` of `from` unchanged, streamed in blocks rather than held in memory.
     pub fn copy_section(&mut self, from: &BinFile, id: u32) -> Result<()> {
+        let size = from.section(id)?.size;
+        self.copy_section_prefix(from, id, size)
+    }
+
+    /// Writes the first `size` bytes of section `id` of `from` as section `id`, streamed.
+    pub fn copy_section_prefix(&mut self, from: &BinFile, id: u32, size: u64) -> Result<()> {
         let s = from.section(id)?;
-        self.begin_section(id, s.size)?;
-        let mut buf = vec![0u8; BLOCK.min(s.size) as usize];
+        if size > s.size {
+            return Err(Error::malformed(
+                from.location().section(id),
+                format!("section is {} bytes, {size} needed", s.size),
+            ));
+        }
+        self.begin_section(id, size)?;
+        let mut buf = vec![0u8; BLOCK.min(size) as usize];
         let mut done = 0u64;
-        while done < s.size {
-            let n = BLOCK.min(s.size - done) as usize;
+        while done < size {
+            let n = BLOCK.min(size - done) as usize;
             from.read_raw(s.offset + done, &mut buf[..n])?;
             self.write(&buf[..n])?;
             done += n as u64;

@@ -1,5 +1,5 @@
-//! Phase 1 (powers of tau): new, contribute, beacon, prepare-phase2, verify, verify-step and the
-//! challenge/response files.
+//! Phase 1 (powers of tau): new, contribute, beacon, prepare-phase2, truncate, verify, verify-step
+//! and the challenge/response files.
 
 pub mod challenge;
 pub mod contribute;
@@ -8,6 +8,7 @@ pub mod keys;
 pub mod lagrange;
 pub mod new;
 pub mod prepare;
+pub mod truncate;
 pub mod verify;
 pub mod verify_step;
 

@@ -17,7 +17,7 @@ use crate::backend::{Backend, Group, Projective};
 use crate::crypto::beacon::beacon_rng;
 use crate::crypto::blake2b_state::NobleBlake2b;
 use crate::crypto::chacha::ChaChaRng;
-use crate::crypto::fft::fft;
+use crate::crypto::fft::{fft, root_of_unity};
 use crate::crypto::pairing::same_ratio;
 use crate::error::{Error, Result};
 use crate::format::params::KIND_BEACON;
@@ -260,9 +260,17 @@ enum Fault {
 /// The random coefficients of a Lagrange check over levels 0..=top: s over every Lagrange point
 /// (64-bit, drawn from `seed` in the section's order, level 0 first), and c over the base points
 /// with Σ_j s_j·L_j = Σ_i c_i·base_i when every level is right.
+///
+/// With `free_last` the top level's last base point is not in the file (section 12's top level
+/// has 2^top inputs, section 2 one fewer): `prepare-phase2` takes it as the identity, but
+/// `powersoftau truncate` cuts files whose top level was computed with τ^(2^top − 1) there. The
+/// top level's first s is then set so that that point's c, (1/m)·Σ_j s_j·ω^j, is zero, and either
+/// file passes: the check then tests the level modulo that one point's contribution, with the
+/// other s still 64-bit random (snarkjs's `verify` leaves that point out the same way).
 struct Levels {
     seed: [u32; 8],
     top: u32,
+    free_last: bool,
 }
 
 impl Levels {
@@ -272,7 +280,17 @@ impl Levels {
         for _ in 0..(1u64 << k) - 1 {
             d.next();
         }
-        d.take(1 << k)
+        let mut v = d.take(1 << k);
+        if k == self.top && self.free_last && v.len() > 1 {
+            let w = root_of_unity(k);
+            let (mut sum, mut x) = (Fr::from(0u64), w);
+            for s in &v[1..] {
+                sum += *s * x;
+                x *= w;
+            }
+            v[0] = -sum;
+        }
+        v
     }
 
     /// iDFT_k(s^(k)), added into `acc` (of length ≥ 2^k).
@@ -346,7 +364,7 @@ fn check_power_section(
     let (group, m) = (sec.group, sec.count);
     let r_seed = draw_seed(rng);
     let lambda = Fr::from(rng.next_u64().max(1));
-    let levels = sec.lagrange.map(|(_, top)| Levels { seed: draw_seed(rng), top });
+    let levels = sec.lagrange.map(|(_, top)| Levels { seed: draw_seed(rng), top, free_last: m < 1 << top });
     let c = match &levels {
         Some(l) => l.base_coefficients(m.min(1 << l.top) as usize)?,
         None => Vec::new(),
@@ -383,9 +401,19 @@ fn check_power_section(
         return Ok((m >= 2 && (a.is_zero() || !ratio_holds(sec.tau, a, f)?)).then_some(Fault::Powers));
     };
     let mut s = Draws::new(levels.seed);
+    // The top level's first s, where `free_last` sets it (the point before it ends level top − 1).
+    let top_first = levels.free_last.then(|| ((1u64 << top) - 1, levels.level(top)[0]));
     st.for_each_run(dst, 0, (1u64 << (top + 1)) - 1, |lo, bytes| {
         st.check(bytes, group, dst, lo)?;
-        f = f.plus(&st.backend.msm(bytes, group, &s.take(bytes.len() / group.point_size()))?)?;
+        let size = group.point_size();
+        let mut sv = s.take(bytes.len() / size);
+        // That one full-width s goes into an MSM of its own, so the run's stays 64-bit.
+        if let Some((at, v)) = top_first.filter(|(at, _)| (lo..lo + sv.len() as u64).contains(at)) {
+            let i = (at - lo) as usize;
+            sv[i] = Fr::from(0u64);
+            f = f.plus(&st.backend.msm(&bytes[i * size..(i + 1) * size], group, &[v])?)?;
+        }
+        f = f.plus(&st.backend.msm(bytes, group, &sv)?)?;
         Ok(())
     })?;
     if m < 2 {
@@ -595,6 +623,53 @@ mod tests {
         let out = dir.join(format!("s{sec}_{i}_{j}.ptau"));
         std::fs::write(&out, b).unwrap();
         out
+    }
+
+    /// A copy of the fixture with section 12's top level (level 11, 2048 points) replaced by
+    /// `level(i, point)`.
+    fn with_top_level(dir: &Path, name: &str, level: impl Fn(usize, G1Affine) -> G1Affine) -> std::path::PathBuf {
+        use crate::format::points::{g1_from_lem, g1_to_lem};
+        let src = fixture();
+        let at = Ptau::open(&src).unwrap().file.section(section::LAGRANGE_G1).unwrap().offset as usize + 2047 * 64;
+        let mut b = std::fs::read(&src).unwrap();
+        for (i, p) in b[at..at + 2048 * 64].chunks_mut(64).enumerate() {
+            let q = level(i, g1_from_lem(p).unwrap());
+            p.copy_from_slice(&g1_to_lem(&q));
+        }
+        let out = dir.join(name);
+        std::fs::write(&out, b).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_missing_input_of_section_12s_top_level_may_be_any_point() {
+        // Section 2 has 2047 points, the top level 2048 inputs: with some X in place of the
+        // identity as the last input (as in files `powersoftau truncate` cut from a bigger power,
+        // where it is τ^2047), every point changes by X·ω^i/2048, and the file still verifies.
+        let dir = tempfile::tempdir().unwrap();
+        let x = (G1Affine::generator() * Fr::from(987654321u64)).into_affine();
+        let w = root_of_unity(11);
+        let m_inv = Fr::from(2048u64).inverse().unwrap();
+        let shifted =
+            with_top_level(dir.path(), "shifted.ptau", |i, p| (p + x * (w.pow([i as u64]) * m_inv)).into_affine());
+        for run in [100, RUN_POINTS] {
+            verify_runs(&shifted, run).unwrap();
+        }
+        // Any other change of the top level is still caught: its first point (whose s the
+        // check sets), its last one, or the same shift with one point left out.
+        let g = G1Affine::generator();
+        let cases = [("first.ptau", 0usize, false), ("last.ptau", 2047, false), ("all_but_one.ptau", 5, true)];
+        for (name, at, shift_others) in cases {
+            let f = with_top_level(dir.path(), name, |i, p| match (i == at, shift_others) {
+                (true, false) => (p + g).into_affine(),
+                (false, true) => (p + x * (w.pow([i as u64]) * m_inv)).into_affine(),
+                _ => p,
+            });
+            for run in [100, RUN_POINTS] {
+                let err = verify_runs(&f, run).unwrap_err().to_string();
+                assert!(err.contains("Lagrange section 12, level 11"), "{name}, run {run}: {err}");
+            }
+        }
     }
 
     #[test]
