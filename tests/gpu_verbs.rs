@@ -1,5 +1,5 @@
 //! The verbs on the GPU backend (`--backend gpu`; lavapipe in CI): phase-2 contribute and beacon,
-//! phase-1 contribute and beacon. Outputs must pass snarkjs's verifiers, and beacons must be
+//! phase-1 contribute, beacon and prepare-phase2. Outputs must pass snarkjs's verifiers, and beacons must be
 //! byte-identical to the CPU backend's and to snarkjs's.
 #![cfg(feature = "gpu")]
 
@@ -87,6 +87,23 @@ fn ptau_contribute_and_beacon_on_the_gpu() {
     );
     run_ok(snarkjs().args(["powersoftau", "verify"]).arg(p("b_gpu.ptau")));
     run_ok(tauforge().args(["-q", "ptau", "verify"]).arg(p("b_gpu.ptau")).args(["--backend", "gpu"]));
+
+    // prepare-phase2 through the GPU's scalings (1/2^k and the FFT twiddles): the CPU backend's
+    // bytes, which are snarkjs's (tests/ptau_prepare.rs).
+    for backend in ["gpu", "cpu"] {
+        let out = p(&format!("f_{backend}.ptau"));
+        run_ok(
+            tauforge()
+                .args(["-q", "ptau", "prepare-phase2"])
+                .arg(p("b_gpu.ptau"))
+                .arg(out)
+                .args(["--backend", backend]),
+        );
+    }
+    assert!(
+        std::fs::read(p("f_gpu.ptau")).unwrap() == std::fs::read(p("f_cpu.ptau")).unwrap(),
+        "GPU prepare-phase2 differs from the CPU backend's"
+    );
 }
 
 #[test]
