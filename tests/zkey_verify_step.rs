@@ -130,3 +130,53 @@ fn verify_step_on_the_gpu_backend() {
     let out = tauforge().args(["zkey", "verify-step", s(&p("a.zkey")), s(&h), "--backend", "gpu"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn accepts_a_step_imported_from_bellman_and_still_catches_tampering() {
+    // snarkjs's phase2-bn254 round trip (export bellman, bellman contribute, import bellman)
+    // rebuilds H from the bellman file's n−1 points: the one component no proof uses becomes
+    // zero, so H is not exactly the previous H scaled. snarkjs's verify accepts the result, and
+    // so must verify-step, zkey verify and transcript verify.
+    let dir = tempdir();
+    let p = |n: &str| dir.path().join(n);
+    let (r1cs, ptau) = (fixture("circuits/small.r1cs"), fixture("pot10_final.ptau"));
+    let z: Vec<PathBuf> = (0..4).map(|i| p(&format!("z{i}.zkey"))).collect();
+    run_ok(tauforge().args(["-q", "zkey", "new", s(&r1cs), s(&ptau), s(&z[0])]));
+    run_ok(tauforge().args(["-q", "zkey", "contribute", s(&z[0]), s(&z[1]), "-n", "one", "-e", "one"]));
+    run_ok(snarkjs().args(["zkey", "export", "bellman", s(&z[1]), s(&p("challenge"))]));
+    run_ok(snarkjs().args(["zkey", "bellman", "contribute", "bn128", s(&p("challenge")), s(&p("response")), "-e=two"]));
+    run_ok(snarkjs().args(["zkey", "import", "bellman", s(&z[1]), s(&p("response")), s(&z[2]), "-n=bellman"]));
+    run_ok(tauforge().args(["-q", "zkey", "contribute", s(&z[2]), s(&z[3]), "-n", "three", "-e", "three"]));
+
+    let out = accepts("zkey", &z[1], &z[2]);
+    assert!(out.contains("contribution #2 bellman:"), "{out}");
+    accepts("zkey", &z[2], &z[3]);
+    for verifier in [tauforge().args(["zkey", "verify"]), snarkjs().args(["zkey", "verify"])] {
+        assert!(run_ok(verifier.arg(&r1cs).arg(&ptau).arg(&z[3])).contains("ZKey Ok!"));
+    }
+    // Any other change of H or L is still caught: H's point 0 (whose coefficient the check
+    // derives from the others), H's point 5, L's point 3.
+    for (id, offset) in [(9, 0), (9, 64 * 5), (8, 64 * 3)] {
+        let bad = with_doubled_point(&z[2], p(&format!("bad_{id}_{offset}.zkey")), id, offset);
+        rejects("zkey", &z[1], &bad, "L or H section");
+    }
+
+    // The whole chain as a transcript.
+    let t = p("transcript");
+    std::fs::create_dir_all(t.join("small")).unwrap();
+    std::fs::copy(&r1cs, t.join("small.r1cs")).unwrap();
+    std::fs::copy(&ptau, t.join("pot10.ptau")).unwrap();
+    let mut zkeys = Vec::new();
+    for (i, zk) in z.iter().enumerate() {
+        std::fs::copy(zk, t.join(format!("small/small_{i:04}.zkey"))).unwrap();
+        zkeys.push(format!("small/small_{i:04}.zkey"));
+    }
+    let manifest = serde_json::json!({
+        "format": "tauforge-transcript",
+        "version": 1,
+        "ceremony": "bellman round trip",
+        "circuits": [{"name": "small", "r1cs": "small.r1cs", "ptau": "pot10.ptau", "zkeys": zkeys}],
+    });
+    std::fs::write(t.join("transcript.json"), manifest.to_string()).unwrap();
+    run_ok(tauforge().args(["-q", "transcript", "verify", s(&t), "--backend", "cpu"]));
+}

@@ -16,6 +16,7 @@ use super::contribute::check_g1_points;
 use super::verify::{verify_chain, ContributionInfo};
 use crate::backend::{Backend, Group, Projective};
 use crate::chain::step_shape;
+use crate::crypto::fft::root_of_unity;
 use crate::crypto::pairing::same_ratio;
 use crate::error::{Error, Result};
 use crate::format::zkey::{section as zs, Contribution, Zkey};
@@ -121,17 +122,44 @@ pub fn lh_combination(z: &Zkey, r: &[Fr], backend: &dyn Backend) -> Result<G1Aff
         )));
     }
     let a = g1_of(backend.msm(&l, Group::G1, &r[..nl])?)?;
-    let b = g1_of(backend.msm(&h, Group::G1, &r[nl..])?)?;
-    Ok((G1Projective::from(a) + b).into_affine())
+    // H's first coefficient is full-width (see `lh_coefficients`): an MSM of its own keeps the
+    // others' 64-bit fast path.
+    let (h0, h_rest) = h.split_at(h.len().min(64));
+    let (r0, r_rest) = r[nl..].split_at(h0.len() / 64);
+    let mut sum = G1Projective::from(a);
+    for (points, coeffs) in [(h0, r0), (h_rest, r_rest)] {
+        if !coeffs.is_empty() {
+            sum += g1_of(backend.msm(points, Group::G1, coeffs)?)?;
+        }
+    }
+    Ok(sum.into_affine())
 }
 
-/// Random 64-bit coefficients for [`lh_combination`] of zkeys shaped like `z`: a section not
-/// scaled by the common factor passes with probability at most 2^-64 (Schwartz–Zippel over the
-/// coefficients), enough for a per-upload check and cheaper than full-width scalars.
+/// Random coefficients for [`lh_combination`] of zkeys shaped like `z`, 64-bit but for H's
+/// first: a section not scaled by the common factor passes with probability at most 2^-64
+/// (Schwartz–Zippel over the coefficients), enough for a per-upload check and cheaper than
+/// full-width scalars.
+///
+/// H is checked up to one direction: the H points are IFFT_n(−½·ω_2n^(−i)·τ^i·Z(τ)/δ) over the
+/// monomials i < n, and the prover's h has degree ≤ n−2, so monomial n−1 never counts. `zkey
+/// new` fills it in, `zkey import bellman` (whose files hold n−1 H points) sets it to zero, and
+/// snarkjs's verify leaves it out; here H's first coefficient is set so that Σ_j r_j·ω_n^j = 0
+/// (ω_n^j: that monomial's share of point j), so either value passes and nothing else changes.
 pub fn lh_coefficients(z: &Zkey) -> Result<Vec<Fr>> {
-    let n = (z.file.section(zs::C)?.size + z.file.section(zs::H)?.size) / 64;
+    let nl = (z.file.section(zs::C)?.size / 64) as usize;
+    let nh = (z.file.section(zs::H)?.size / 64) as usize;
     let mut rng = crate::crypto::entropy::random_rng(&[])?;
-    Ok((0..n).map(|_| Fr::from(rng.next_u64())).collect())
+    let mut r: Vec<Fr> = (0..nl + nh).map(|_| Fr::from(rng.next_u64())).collect();
+    if nh > 1 && nh.is_power_of_two() {
+        let w = root_of_unity(nh.ilog2());
+        let (mut sum, mut x) = (Fr::from(0u64), w);
+        for c in &r[nl + 1..] {
+            sum += *c * x;
+            x *= w;
+        }
+        r[nl] = -sum;
+    }
+    Ok(r)
 }
 
 /// Whether L and H of `next` are those of `prev` scaled by δ_prev/δ_next, given their
