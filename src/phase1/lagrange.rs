@@ -109,10 +109,10 @@ const BUTTERFLY_RUN: usize = 1024;
 /// (u + t, u − t), pairs taken [`BUTTERFLY_RUN`] at a time across blocks and threads.
 fn stage_butterflies<C: SWCurveConfig>(a: &mut [Affine<C>], half: usize) {
     if half >= BUTTERFLY_RUN {
-        for block in a.chunks_mut(2 * half) {
+        a.par_chunks_mut(2 * half).for_each(|block| {
             let (u, t) = block.split_at_mut(half);
             u.par_chunks_mut(BUTTERFLY_RUN).zip(t.par_chunks_mut(BUTTERFLY_RUN)).for_each(|(u, t)| butterflies(u, t));
-        }
+        });
         return;
     }
     // Small blocks: gather the halves of the blocks of one run side by side, so they share
