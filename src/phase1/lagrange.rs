@@ -61,16 +61,6 @@ impl Codec for ark_bn254::g2::Config {
     }
 }
 
-/// Runs one backend operation on affine points: encode, operate in place, decode.
-pub fn via_backend<C: Codec>(pts: &mut [Affine<C>], op: impl FnOnce(PointChunk) -> Result<()>) -> Result<()> {
-    let size = C::GROUP.point_size();
-    let mut bytes = vec![0u8; pts.len() * size];
-    bytes.par_chunks_mut(size).zip(pts.par_iter()).for_each(|(b, p)| C::encode(p, b));
-    op(PointChunk { group: C::GROUP, bytes: &mut bytes })?;
-    pts.par_iter_mut().zip(bytes.par_chunks(size)).for_each(|(p, b)| *p = C::decode(b));
-    Ok(())
-}
-
 /// (u, t) ← (u + t, u − t) for every pair, sharing one inversion; pairs the affine formulas
 /// cannot take (an identity, or equal x) go through projective arithmetic.
 fn butterflies<C: SWCurveConfig>(u: &mut [Affine<C>], t: &mut [Affine<C>]) {
@@ -237,6 +227,16 @@ mod tests {
     use crate::backend::CpuBackend;
     use ark_ff::UniformRand;
 
+    /// Runs one backend operation on affine points: encode, operate in place, decode.
+    fn via_backend<C: Codec>(pts: &mut [Affine<C>], op: impl FnOnce(PointChunk) -> Result<()>) -> Result<()> {
+        let size = C::GROUP.point_size();
+        let mut bytes = vec![0u8; pts.len() * size];
+        bytes.par_chunks_mut(size).zip(pts.par_iter()).for_each(|(b, p)| C::encode(p, b));
+        op(PointChunk { group: C::GROUP, bytes: &mut bytes })?;
+        pts.par_iter_mut().zip(bytes.par_chunks(size)).for_each(|(p, b)| *p = C::decode(b));
+        Ok(())
+    }
+
     /// out_i = (1/n)·Σ_j ω_n^(−i·j)·base_j for n = 2^k = base.len(), natural order in and out.
     fn inverse_fft<C: Codec>(backend: &dyn Backend, base: &[Affine<C>], k: u32) -> Result<Vec<Affine<C>>> {
         debug_assert_eq!(base.len(), 1 << k);
@@ -282,6 +282,26 @@ mod tests {
             .map(|(j, p)| *p * (w.pow([(5 * j) as u64]) * Fr::from(8u64).inverse().unwrap()))
             .sum();
         assert_eq!(got[5], want.into_affine());
+    }
+
+    #[test]
+    fn wide_stages_match_the_definition() {
+        // 2^11 points: the last stage's blocks reach BUTTERFLY_RUN pairs, the in-block path.
+        let mut rng = ark_std::test_rng();
+        let k = 11;
+        let n = 1usize << k;
+        let mut base: Vec<G1Affine> = (0..n).map(|_| G1Affine::rand(&mut rng)).collect();
+        base[7] = base[3]; // equal points meet in some butterflies
+        base[n - 1] = G1Affine::identity();
+        let got = inverse_fft(&CpuBackend, &base, k).unwrap();
+        let w_inv = root_of_unity(k).inverse().unwrap();
+        let n_inv = Fr::from(n as u64).inverse().unwrap();
+        for i in [0usize, 1, 777, 1024, n - 1] {
+            let step = w_inv.pow([i as u64]);
+            let coeffs: Vec<Fr> = std::iter::successors(Some(n_inv), |c| Some(*c * step)).take(n).collect();
+            let want = crate::backend::cpu::msm_affine(&base, &coeffs).into_affine();
+            assert_eq!(got[i], want, "output {i}");
+        }
     }
 
     #[test]
