@@ -102,3 +102,31 @@ fn truncate_refuses_bad_input_and_writes_nothing() {
         assert_eq!(names(dir.path()), before, "{input} {args:?} wrote files");
     }
 }
+
+#[test]
+fn preparing_a_reduced_file_warns_and_matches_snarkjs() {
+    // snarkjs's prepare writes ceremony power = power, so a prepared reduced file no longer
+    // verifies; tauforge keeps snarkjs's bytes and says so.
+    let dir = tempdir();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::copy(fixture("pot10_final.ptau"), p("pot10.ptau")).unwrap();
+    run_ok(tauforge().args(["-q", "ptau", "truncate"]).arg(p("pot10.ptau")).args(["-p", "6"]));
+    // The cut file without its Lagrange sections.
+    let cut = tauforge::format::binfile::BinFile::open(&p("pot10_06.ptau"), b"ptau").unwrap();
+    let mut w = tauforge::format::binfile::BinWriter::create(&p("reduced.ptau"), b"ptau", 7).unwrap();
+    for id in 1..=7 {
+        w.copy_section(&cut, id).unwrap();
+    }
+    w.finish().unwrap();
+
+    let out =
+        tauforge().args(["-q", "ptau", "prepare-phase2"]).arg(p("reduced.ptau")).arg(p("tf.ptau")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning") && err.contains("reduced file (power 6 of ceremony power 10)"), "{err}");
+    assert!(err.contains("ptau truncate"), "{err}");
+    run_ok(snarkjs().args(["powersoftau", "prepare", "phase2"]).arg(p("reduced.ptau")).arg(p("sj.ptau")));
+    assert!(same_bytes(&p("tf.ptau"), &p("sj.ptau")));
+    let out = tauforge().args(["-q", "ptau", "verify"]).arg(p("tf.ptau")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "the prepared reduced file verified");
+}

@@ -85,7 +85,7 @@ pub fn run(cmd: CoordinatorCommand, out: &Output) -> anyhow::Result<i32> {
             let name = cfg.name.clone();
             server::serve(cfg, listen, be, |addr| {
                 // Tests and scripts read this line to find the port.
-                println!("listening on http://{addr}");
+                super::output::print_line(&format!("listening on http://{addr}"));
                 let _ = std::io::stdout().flush();
                 eprintln!("ceremony {name:?}: status page at http://{addr}/");
             })?;

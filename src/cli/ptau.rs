@@ -201,7 +201,21 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                 s.seconds,
                 s.backend
             ));
-            out.summary(json!({"output": dst, "power": s.power, "points": s.points, "seconds": s.seconds, "backend": s.backend}));
+            if let Some(cp) = s.reduced_from {
+                eprintln!(
+                    "tauforge: warning: {} is a reduced file (power {} of ceremony power {cp}); as with snarkjs, \
+                     {} says ceremony power {}, so `ptau verify` rejects its contributions (made at power {cp}). \
+                     For a verifiable file, prepare the power-{cp} ptau and `ptau truncate` it.",
+                    input.display(),
+                    s.power,
+                    dst.display(),
+                    s.power
+                );
+            }
+            out.summary(json!({
+                "output": dst, "power": s.power, "points": s.points, "seconds": s.seconds, "backend": s.backend,
+                "reduced_from": s.reduced_from,
+            }));
             Ok(EXIT_OK)
         }
         PtauCommand::Truncate { input, power, template } => {

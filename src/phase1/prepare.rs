@@ -119,6 +119,9 @@ pub struct PrepareSummary {
     pub seconds: f64,
     /// The backend used.
     pub backend: String,
+    /// The input's ceremony power when it was a reduced (truncated) file: the output's header
+    /// says `power` instead, as snarkjs's does, so its contributions no longer verify.
+    pub reduced_from: Option<u32>,
 }
 
 /// Reads `input`, writes `output` with the Lagrange sections (11 sections in all).
@@ -155,7 +158,13 @@ pub fn prepare_phase2(input: &Path, output: &Path, backend: &dyn Backend) -> Res
     lagrange_section::<G1>(&ptau, &mut w, backend, (section::BETA_TAU_G1, section::LAGRANGE_BETA_G1), n, p, &pb)?;
     pb.finish_and_clear();
     w.finish()?;
-    Ok(PrepareSummary { power: p, points: total, seconds: t0.elapsed().as_secs_f64(), backend: backend.name() })
+    Ok(PrepareSummary {
+        power: p,
+        points: total,
+        seconds: t0.elapsed().as_secs_f64(),
+        backend: backend.name(),
+        reduced_from: (ptau.ceremony_power != p).then_some(ptau.ceremony_power),
+    })
 }
 
 #[cfg(test)]
