@@ -16,6 +16,21 @@ pub fn root_of_unity(k: u32) -> Fr {
     w
 }
 
+/// Sets a[0] so that Σ_j a_j·w[k]^j = 0 (a of length 2^k): random check coefficients that ignore
+/// one direction of a size-2^k transform, the last input of an inverse FFT.
+pub fn cancel_last_input(a: &mut [Fr], k: u32) {
+    if a.len() < 2 {
+        return;
+    }
+    let w = root_of_unity(k);
+    let (mut sum, mut x) = (Fr::from(0u64), w);
+    for c in &a[1..] {
+        sum += *c * x;
+        x *= w;
+    }
+    a[0] = -sum;
+}
+
 /// In-place forward FFT of size 2^k: out_i = Σ_j a_j · w[k]^(i·j), natural order in and out.
 pub fn fft(a: &mut [Fr], k: u32) {
     let n = a.len();

@@ -17,7 +17,7 @@ use crate::backend::{Backend, Group, Projective};
 use crate::crypto::beacon::beacon_rng;
 use crate::crypto::blake2b_state::NobleBlake2b;
 use crate::crypto::chacha::ChaChaRng;
-use crate::crypto::fft::{fft, root_of_unity};
+use crate::crypto::fft::{cancel_last_input, fft};
 use crate::crypto::pairing::same_ratio;
 use crate::error::{Error, Result};
 use crate::format::params::KIND_BEACON;
@@ -281,14 +281,8 @@ impl Levels {
             d.next();
         }
         let mut v = d.take(1 << k);
-        if k == self.top && self.free_last && v.len() > 1 {
-            let w = root_of_unity(k);
-            let (mut sum, mut x) = (Fr::from(0u64), w);
-            for s in &v[1..] {
-                sum += *s * x;
-                x *= w;
-            }
-            v[0] = -sum;
+        if k == self.top && self.free_last {
+            cancel_last_input(&mut v, k);
         }
         v
     }
@@ -601,6 +595,7 @@ fn verify_in_runs(st: &Stream, t0: Instant) -> Result<PtauReport> {
 mod tests {
     use super::*;
     use crate::backend::cpu::CpuBackend;
+    use crate::crypto::fft::root_of_unity;
 
     fn fixture() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pot10_final.ptau")

@@ -16,7 +16,7 @@ use super::contribute::check_g1_points;
 use super::verify::{verify_chain, ContributionInfo};
 use crate::backend::{Backend, Group, Projective};
 use crate::chain::step_shape;
-use crate::crypto::fft::root_of_unity;
+use crate::crypto::fft::cancel_last_input;
 use crate::crypto::pairing::same_ratio;
 use crate::error::{Error, Result};
 use crate::format::zkey::{section as zs, Contribution, Zkey};
@@ -150,14 +150,8 @@ pub fn lh_coefficients(z: &Zkey) -> Result<Vec<Fr>> {
     let nh = (z.file.section(zs::H)?.size / 64) as usize;
     let mut rng = crate::crypto::entropy::random_rng(&[])?;
     let mut r: Vec<Fr> = (0..nl + nh).map(|_| Fr::from(rng.next_u64())).collect();
-    if nh > 1 && nh.is_power_of_two() {
-        let w = root_of_unity(nh.ilog2());
-        let (mut sum, mut x) = (Fr::from(0u64), w);
-        for c in &r[nl + 1..] {
-            sum += *c * x;
-            x *= w;
-        }
-        r[nl] = -sum;
+    if nh.is_power_of_two() {
+        cancel_last_input(&mut r[nl..], nh.ilog2());
     }
     Ok(r)
 }
