@@ -14,6 +14,7 @@ use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::blake::format_hash;
 use crate::crypto::entropy::random_rng;
 use crate::format::zkey::{Zkey, KIND_BEACON};
+use crate::phase2::bellman::{bellman_contribute, export_bellman, import_bellman, BellmanSummary};
 use crate::phase2::contribute::{contribute, contribution_hash, Source};
 use crate::phase2::export::export_vkey;
 use crate::phase2::new::zkey_new;
@@ -94,6 +95,47 @@ pub enum ZkeyCommand {
         zkey: PathBuf,
         /// The JSON file to write.
         out: PathBuf,
+    },
+    /// Write the MPC-params file of a zkey for kobi/phase2-bn254 (byte-identical to `snarkjs zkey
+    /// export bellman`)
+    #[command(name = "export-bellman")]
+    ExportBellman {
+        /// The zkey.
+        zkey: PathBuf,
+        /// The MPC-params (challenge) file to write.
+        out: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Contribute to an MPC-params challenge, writing the response (as `snarkjs zkey bellman
+    /// contribute`)
+    #[command(name = "bellman-contribute")]
+    BellmanContribute {
+        /// The MPC-params challenge.
+        challenge: PathBuf,
+        /// The response to write.
+        response: PathBuf,
+        /// Extra entropy text, mixed with the OS random generator (asked for on a terminal when absent).
+        #[arg(long, short)]
+        entropy: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Import an MPC-params response into the zkey it was exported from (byte-identical to
+    /// `snarkjs zkey import bellman`); check the result with verify-step
+    #[command(name = "import-bellman")]
+    ImportBellman {
+        /// The zkey the challenge was exported from.
+        old: PathBuf,
+        /// The MPC-params response.
+        response: PathBuf,
+        /// The zkey to write.
+        new: PathBuf,
+        /// The contributor's name, recorded for every new contribution.
+        #[arg(long, short)]
+        name: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
     },
     /// Show a zkey's header, sections and contributions.
     Info {
@@ -215,6 +257,37 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             out.summary(json!({"output": dst}));
             Ok(EXIT_OK)
         }
+        ZkeyCommand::ExportBellman { zkey, out: dst, backend } => {
+            let be = backend.build(out)?;
+            let s = export_bellman(&zkey, &dst, be.as_ref())?;
+            out.line(format!("MPC params written to {} ({} contributions)", dst.display(), s.n_contributions));
+            out.summary(bellman_json(&s, &dst));
+            Ok(EXIT_OK)
+        }
+        ZkeyCommand::BellmanContribute { challenge, response, entropy, backend } => {
+            let entropy = match entropy {
+                Some(e) => Zeroizing::new(e),
+                None => ask_entropy()?,
+            };
+            let mut rng = random_rng(entropy.as_bytes())?;
+            let be = backend.build(out)?;
+            let s = bellman_contribute(&challenge, &response, &mut rng, be.as_ref())?;
+            for h in &s.added {
+                out.line(hash_block("Contribution Hash: ", h));
+            }
+            out.summary(bellman_json(&s, &response));
+            Ok(EXIT_OK)
+        }
+        ZkeyCommand::ImportBellman { old, response, new, name, backend } => {
+            let be = backend.build(out)?;
+            let s = import_bellman(&old, &response, &new, name.as_deref(), be.as_ref())?;
+            for (i, h) in s.added.iter().enumerate() {
+                let index = s.n_contributions - s.added.len() + i + 1;
+                out.line(hash_block(&format!("contribution #{index} imported:"), h));
+            }
+            out.summary(bellman_json(&s, &new));
+            Ok(EXIT_OK)
+        }
         ZkeyCommand::Info { zkey } => {
             let z = Zkey::open(&zkey)?;
             let h = &z.header;
@@ -257,6 +330,17 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
     }
+}
+
+fn bellman_json(s: &BellmanSummary, dst: &std::path::Path) -> serde_json::Value {
+    json!({
+        "output": dst,
+        "circuit_hash": hex::encode(s.cs_hash),
+        "contributions": s.n_contributions,
+        "added": s.added.iter().map(hex::encode).collect::<Vec<_>>(),
+        "backend": s.backend,
+        "seconds": s.seconds,
+    })
 }
 
 fn summary_json(s: &crate::phase2::contribute::ContributeSummary, dst: &std::path::Path) -> serde_json::Value {

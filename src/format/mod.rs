@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod binfile;
+pub mod mpcparams;
 pub mod params;
 pub mod points;
 pub mod ptau;

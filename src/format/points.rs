@@ -158,6 +158,24 @@ pub fn g2_to_u(p: &G2Affine) -> [u8; 128] {
     out
 }
 
+/// The U encoding as ffjavascript's `toRprUncompressed` writes it: the identity is flagged 0x40.
+pub fn g1_to_u_flagged(p: &G1Affine) -> [u8; 64] {
+    let mut out = g1_to_u(p);
+    if p.infinity {
+        out[0] = 0x40;
+    }
+    out
+}
+
+/// The G2 U encoding with the identity flagged 0x40, as for [`g1_to_u_flagged`].
+pub fn g2_to_u_flagged(p: &G2Affine) -> [u8; 128] {
+    let mut out = g2_to_u(p);
+    if p.infinity {
+        out[0] = 0x40;
+    }
+    out
+}
+
 /// The C (compressed) encoding of a G1 point: x big-endian, 0x80 when y is negative, 0x40 for
 /// the identity.
 pub fn g1_to_c(p: &G1Affine) -> [u8; 32] {

@@ -179,7 +179,23 @@ fn scale_twiddles<C: Codec>(backend: &dyn Backend, arrays: &mut [&mut [Affine<C>
 /// of all inputs in one backend call, so small inputs share batches.
 pub fn inverse_ffts_unscaled<C: Codec>(
     backend: &dyn Backend,
+    arrays: Vec<Vec<Affine<C>>>,
+) -> Result<Vec<Vec<Affine<C>>>> {
+    ffts(backend, arrays, true)
+}
+
+/// The FFT of each input (length n = 2^k, natural order in and out), in place:
+/// out_i = Σ_j ω_n^(i·j)·base_j, as ffjavascript's `G1.fft`; inputs as for
+/// [`inverse_ffts_unscaled`].
+pub fn forward_ffts<C: Codec>(backend: &dyn Backend, arrays: Vec<Vec<Affine<C>>>) -> Result<Vec<Vec<Affine<C>>>> {
+    ffts(backend, arrays, false)
+}
+
+/// Radix-2 decimation in time with ω_n or, for `inverse`, ω_n⁻¹; no 1/n.
+fn ffts<C: Codec>(
+    backend: &dyn Backend,
     mut arrays: Vec<Vec<Affine<C>>>,
+    inverse: bool,
 ) -> Result<Vec<Vec<Affine<C>>>> {
     for a in arrays.iter_mut() {
         if a.is_empty() {
@@ -191,7 +207,7 @@ pub fn inverse_ffts_unscaled<C: Codec>(
     let top = arrays.iter().map(|a| a.len().ilog2()).max().unwrap_or(0);
     for s in 1..=top {
         let half = 1usize << (s - 1);
-        let w = root_of_unity(s).inverse().unwrap_or_default();
+        let w = if inverse { root_of_unity(s).inverse().unwrap_or_default() } else { root_of_unity(s) };
         let tw: Vec<Fr> = std::iter::successors(Some(Fr::one()), |x| Some(*x * w)).take(half).collect();
         let mut live: Vec<&mut [Affine<C>]> =
             arrays.iter_mut().filter(|a| a.len() >= 2 * half).map(|a| a.as_mut_slice()).collect();
@@ -302,6 +318,23 @@ mod tests {
             let want = crate::backend::cpu::msm_affine(&base, &coeffs).into_affine();
             assert_eq!(got[i], want, "output {i}");
         }
+    }
+
+    #[test]
+    fn the_forward_fft_matches_the_definition_and_undoes_the_inverse() {
+        let mut rng = ark_std::test_rng();
+        let k = 4;
+        let n = 1usize << k;
+        let mut base: Vec<G1Affine> = (0..n).map(|_| G1Affine::rand(&mut rng)).collect();
+        base[2] = G1Affine::identity();
+        let got = forward_ffts(&CpuBackend, vec![base.clone()]).unwrap().pop().unwrap();
+        let w = root_of_unity(k);
+        for (i, g) in got.iter().enumerate() {
+            let want: ark_bn254::G1Projective =
+                base.iter().enumerate().map(|(j, p)| *p * w.pow([(i * j) as u64])).sum();
+            assert_eq!(*g, want.into_affine(), "output {i}");
+        }
+        assert_eq!(inverse_fft(&CpuBackend, &got, k).unwrap(), base);
     }
 
     #[test]

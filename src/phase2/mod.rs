@@ -1,5 +1,6 @@
-//! Phase 2 (circuit-specific): new, contribute, beacon, verify, export.
+//! Phase 2 (circuit-specific): new, contribute, beacon, verify, export, the bellman round trip.
 
+pub mod bellman;
 pub mod contribute;
 pub mod cshash;
 pub mod export;
