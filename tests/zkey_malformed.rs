@@ -1,5 +1,5 @@
 //! Malformed inputs for every verb that reads a file: `zkey verify`, `contribute`, `beacon`,
-//! `export-vkey`, `info` (zkey input) and `zkey new` / `zkey verify` (r1cs and ptau inputs).
+//! `export-vkey`, `export-bellman`, `info` (zkey input) and `zkey new` / `zkey verify` (r1cs and ptau inputs).
 //!
 //! Every case must end in a clean error: exit code 2 (never a panic, 101, or an abort), a
 //! `tauforge: error:` message naming the file and, where it applies, the section (and the index
@@ -9,10 +9,10 @@
 //! Cases are collected and reported together, so one run shows every failing case.
 //!
 //! Which verbs a case applies to: every zkey verb parses sections 1–4 and 10 and checks every
-//! section's size, so header, table and section-10 faults apply to all five. The point sections
-//! 8 (L) and 9 (H) are read only by `verify`, `contribute` and `beacon` (as by snarkjs, `info`
-//! and `export-vkey` never read them), and section 3 (IC) points are decoded by `export-vkey`
-//! (`verify` compares section 3 byte for byte with the key it rebuilds, so a bad IC point is an
+//! section's size, so header, table and section-10 faults apply to all six. The point sections
+//! 8 (L) and 9 (H) are read only by `verify`, `contribute`, `beacon` and `export-bellman` (as by
+//! snarkjs, `info` and `export-vkey` never read them), and section 3 (IC) points are decoded by
+//! `export-vkey` and `export-bellman` (`verify` compares section 3 byte for byte with the key it rebuilds, so a bad IC point is an
 //! INVALID key there, exit 1, covered by `tests/zkey_tamper.rs`).
 
 mod common;
@@ -104,14 +104,15 @@ enum Verb {
     Contribute,
     Beacon,
     ExportVkey,
+    ExportBellman,
     Info,
 }
 
 use Verb::*;
 
-const ALL_ZKEY_VERBS: &[Verb] = &[Verify, Contribute, Beacon, ExportVkey, Info];
+const ALL_ZKEY_VERBS: &[Verb] = &[Verify, Contribute, Beacon, ExportVkey, ExportBellman, Info];
 /// The verbs that read the L and H point sections.
-const POINT_VERBS: &[Verb] = &[Verify, Contribute, Beacon];
+const POINT_VERBS: &[Verb] = &[Verify, Contribute, Beacon, ExportBellman];
 
 fn small_r1cs() -> PathBuf {
     fixture("circuits/small.r1cs")
@@ -147,6 +148,7 @@ fn zkey_case(case: &str, zkey: &[u8], verbs: &[Verb], exp: &Expect, failures: &m
             ]),
             Beacon => cmd.arg("beacon").arg(&bad).arg(out_dir.join("out.zkey")).args([BEACON_HEX, "10"]),
             ExportVkey => cmd.arg("export-vkey").arg(&bad).arg(out_dir.join("vk.json")),
+            ExportBellman => cmd.arg("export-bellman").arg(&bad).arg(out_dir.join("out.mpcparams")),
             Info => cmd.arg("info").arg(&bad).current_dir(&out_dir),
         };
         check_failure(&format!("{case} / {verb:?}"), cmd, &bad, &out_dir, exp, failures);
@@ -741,12 +743,12 @@ fn point_off_the_curve() {
             &mut failures,
         );
     }
-    // IC (section 3) point 1, decoded by export-vkey.
+    // IC (section 3) point 1, decoded by export-vkey and export-bellman.
     let bad = g1_off_curve(&payload(c, 3)[64..128]);
     zkey_case(
         "zkey section 3 point 1 off the curve",
         &c.clone().patch(3, 64, &bad).bytes(),
-        &[ExportVkey],
+        &[ExportVkey, ExportBellman],
         &expect(Some(3), Some(1), &["not on the curve"]),
         &mut failures,
     );

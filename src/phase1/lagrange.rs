@@ -1,4 +1,5 @@
-//! Group inverse FFTs: the Lagrange-basis points of `prepare phase2` (reference §2.5, §7).
+//! Group FFTs: the Lagrange-basis points of `prepare phase2` (reference §2.5, §7), both ways for
+//! the bellman H (phase2/bellman.rs).
 //! Twiddle multiplications go through the backend (`scale_each`) a whole stage at a time;
 //! the butterflies run in affine coordinates, one shared inversion per stage.
 
