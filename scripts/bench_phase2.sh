@@ -12,6 +12,8 @@
 #   RUNS_SJ=1   snarkjs runs per step (median reported)
 #   TAUFORGE_BIN       use this tauforge binary instead of building target/release/tauforge
 #   TAUFORGE_SNARKJS   path of snarkjs' build/cli.cjs (default: .tools/node_modules/snarkjs/...)
+#   BELLMAN=1   also time zkey export bellman / bellman contribute / import bellman (the
+#               export and import outputs must be byte-identical to snarkjs's)
 #   KEEP=1      keep the scratch folder
 #   COMMIT=abc  commit label to print (default: git rev-parse --short HEAD, for a copy without .git)
 #
@@ -116,7 +118,29 @@ for c in "${CASES[@]}"; do
     grep -q "ZKey Ok!" "$W/$c.verify.tf.log" || { echo "$c: tauforge verify not OK" >&2; exit 1; }
     grep -q "ZKey Ok!" "$W/$c.verify.sj.log" || { echo "$c: snarkjs verify not OK" >&2; exit 1; }
 
-    for op in new contribute beacon verify; do
+    OPS=(new contribute beacon verify)
+    if [ "${BELLMAN:-0}" = 1 ]; then
+        log "$c: zkey export bellman / bellman contribute / import bellman (on snarkjs's contribution)"
+        for _ in $(seq "$RUNS_TF"); do timed "$c.export-bellman.tf" tf zkey export-bellman "$D/sj_0001.zkey" "$D/tf.mpc"; done
+        for _ in $(seq "$RUNS_SJ"); do timed "$c.export-bellman.sj" sj zkey export bellman "$D/sj_0001.zkey" "$D/sj.mpc"; done
+        cmp -s "$D/tf.mpc" "$D/sj.mpc" || { echo "$c: zkey export bellman outputs differ" >&2; exit 1; }
+        for _ in $(seq "$RUNS_TF"); do
+            timed "$c.bellman-contribute.tf" tf zkey bellman-contribute "$D/sj.mpc" "$D/tf_r.mpc" --entropy "bench entropy"
+        done
+        for _ in $(seq "$RUNS_SJ"); do
+            timed "$c.bellman-contribute.sj" sj zkey bellman contribute bn128 "$D/sj.mpc" "$D/sj_r.mpc" -e="bench entropy"
+        done
+        for _ in $(seq "$RUNS_TF"); do
+            timed "$c.import-bellman.tf" tf zkey import-bellman "$D/sj_0001.zkey" "$D/sj_r.mpc" "$D/tf_0002.zkey" --name b
+        done
+        for _ in $(seq "$RUNS_SJ"); do
+            timed "$c.import-bellman.sj" sj zkey import bellman "$D/sj_0001.zkey" "$D/sj_r.mpc" "$D/sj_0002.zkey" -n=b
+        done
+        cmp -s "$D/tf_0002.zkey" "$D/sj_0002.zkey" || { echo "$c: zkey import bellman outputs differ" >&2; exit 1; }
+        OPS+=(export-bellman bellman-contribute import-bellman)
+    fi
+
+    for op in "${OPS[@]}"; do
         tw=$(median "$W/$c.$op.tf.times" 1); tc=$(median "$W/$c.$op.tf.times" 2)
         sw=$(median "$W/$c.$op.sj.times" 1); sc=$(median "$W/$c.$op.sj.times" 2)
         ratio=$(awk -v s="$sw" -v t="$tw" 'BEGIN { if (t > 0) printf "%.1f×", s / t; else print "–" }')
