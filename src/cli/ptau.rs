@@ -4,13 +4,11 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 use super::backend::BackendArgs;
 use super::output::{Output, EXIT_INVALID, EXIT_OK};
-use super::zkey::{ask_entropy, hash_block};
+use super::zkey::{contributor_rng, hash_block};
 use crate::crypto::beacon::parse_beacon_hash;
-use crate::crypto::entropy::random_rng;
 use crate::format::params::KIND_BEACON;
 use crate::format::ptau::Ptau;
 use crate::phase1::challenge::{challenge_contribute, export_challenge, import_response};
@@ -172,11 +170,7 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         PtauCommand::Contribute { input, out: dst, name, entropy, backend } => {
-            let entropy = match entropy {
-                Some(e) => Zeroizing::new(e),
-                None => ask_entropy()?,
-            };
-            let mut rng = random_rng(entropy.as_bytes())?;
+            let mut rng = contributor_rng(entropy)?;
             let be = backend.build(out)?;
             let s = contribute(&input, &dst, Source::Random(&mut rng), name.as_deref(), be.as_ref())?;
             report(out, &s, &dst);
@@ -288,11 +282,7 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         PtauCommand::ChallengeContribute { challenge, response, entropy, backend } => {
-            let entropy = match entropy {
-                Some(e) => Zeroizing::new(e),
-                None => ask_entropy()?,
-            };
-            let mut rng = random_rng(entropy.as_bytes())?;
+            let mut rng = contributor_rng(entropy)?;
             let be = backend.build(out)?;
             let h = challenge_contribute(&challenge, &response, &mut rng, be.as_ref())?;
             out.line(hash_block("Contribution Response Hash: ", &h));

@@ -12,6 +12,7 @@ use super::backend::BackendArgs;
 use super::output::{Output, EXIT_INVALID, EXIT_OK};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::blake::format_hash;
+use crate::crypto::chacha::ChaChaRng;
 use crate::crypto::entropy::random_rng;
 use crate::format::zkey::{Zkey, KIND_BEACON};
 use crate::phase2::bellman::{bellman_contribute, export_bellman, import_bellman, BellmanSummary};
@@ -163,6 +164,16 @@ pub fn ask_entropy() -> anyhow::Result<Zeroizing<String>> {
     Ok(trimmed)
 }
 
+/// The random generator of a contribution: the OS's randomness mixed with `entropy`, or with
+/// text asked for on the terminal when none was given.
+pub fn contributor_rng(entropy: Option<String>) -> anyhow::Result<ChaChaRng> {
+    let entropy = match entropy {
+        Some(e) => Zeroizing::new(e),
+        None => ask_entropy()?,
+    };
+    Ok(random_rng(entropy.as_bytes())?)
+}
+
 /// Runs a zkey verb.
 pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
     match cmd {
@@ -174,11 +185,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         ZkeyCommand::Contribute { input, out: dst, name, entropy, backend } => {
-            let entropy = match entropy {
-                Some(e) => Zeroizing::new(e),
-                None => ask_entropy()?,
-            };
-            let mut rng = random_rng(entropy.as_bytes())?;
+            let mut rng = contributor_rng(entropy)?;
             let be = backend.build(out)?;
             let s = contribute(&input, &dst, Source::Random(&mut rng), name.as_deref(), be.as_ref())?;
             out.line(hash_block("Circuit Hash: ", &s.cs_hash));
@@ -265,11 +272,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         ZkeyCommand::BellmanContribute { challenge, response, entropy, backend } => {
-            let entropy = match entropy {
-                Some(e) => Zeroizing::new(e),
-                None => ask_entropy()?,
-            };
-            let mut rng = random_rng(entropy.as_bytes())?;
+            let mut rng = contributor_rng(entropy)?;
             let be = backend.build(out)?;
             let s = bellman_contribute(&challenge, &response, &mut rng, be.as_ref())?;
             for h in &s.added {

@@ -297,17 +297,7 @@ impl MpcReader {
             let g1_sx = self.g1(&format!("contribution {i}: g1_sx"))?;
             let g2_spx = self.g2(&format!("contribution {i}: g2_spx"))?;
             let transcript: [u8; 64] = self.bytes(64, "a transcript")?.try_into().expect("64 bytes");
-            contributions.push(Contribution {
-                delta_after,
-                g1_s,
-                g1_sx,
-                g2_spx,
-                transcript,
-                kind: 0,
-                name: None,
-                beacon_exp: None,
-                beacon_hash: None,
-            });
+            contributions.push(Contribution::plain(delta_after, g1_s, g1_sx, g2_spx, transcript));
         }
         Ok(MpcParams { cs_hash, contributions })
     }
@@ -337,17 +327,7 @@ mod tests {
     #[test]
     fn the_tail_round_trips_and_its_length_is_checked() {
         let g1 = G1Affine::generator();
-        let c = Contribution {
-            delta_after: g1,
-            g1_s: g1,
-            g1_sx: G1Affine::identity(),
-            g2_spx: G2Affine::generator(),
-            transcript: [7; 64],
-            kind: 0,
-            name: None,
-            beacon_exp: None,
-            beacon_hash: None,
-        };
+        let c = Contribution::plain(g1, g1, G1Affine::identity(), G2Affine::generator(), [7; 64]);
         let mpc = MpcParams { cs_hash: [3; 64], contributions: vec![c.clone(), c] };
         let bytes = tail_bytes(&mpc);
         assert_eq!(bytes.len() as u64, 68 + 2 * CONTRIBUTION_LEN);

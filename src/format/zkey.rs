@@ -156,6 +156,27 @@ pub struct Contribution {
 pub use crate::format::params::KIND_BEACON;
 
 impl Contribution {
+    /// A normal (not beacon) contribution with no name, deltaAfter and the proof given.
+    pub fn plain(
+        delta_after: G1Affine,
+        g1_s: G1Affine,
+        g1_sx: G1Affine,
+        g2_spx: G2Affine,
+        transcript: [u8; 64],
+    ) -> Contribution {
+        Contribution {
+            delta_after,
+            g1_s,
+            g1_sx,
+            g2_spx,
+            transcript,
+            kind: 0,
+            name: None,
+            beacon_exp: None,
+            beacon_hash: None,
+        }
+    }
+
     /// The tag-length-value parameter list exactly as snarkjs writes it.
     pub fn params_bytes(&self) -> Vec<u8> {
         params::encode(self.kind, self.name.as_deref(), self.beacon_exp, self.beacon_hash.as_deref())

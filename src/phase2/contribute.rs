@@ -89,20 +89,7 @@ pub fn draw_key(mpc: &MpcParams, rng: &mut ChaChaRng) -> DeltaKey {
     let transcript: [u8; 64] = t.finalize().into();
     let g2_sp = hash_to_g2(&transcript);
     let g2_spx = (g2_sp * *delta).into_affine();
-    DeltaKey {
-        delta,
-        record: Contribution {
-            delta_after: G1Affine::identity(),
-            g1_s,
-            g1_sx,
-            g2_spx,
-            transcript,
-            kind: 0,
-            name: None,
-            beacon_exp: None,
-            beacon_hash: None,
-        },
-    }
+    DeltaKey { delta, record: Contribution::plain(G1Affine::identity(), g1_s, g1_sx, g2_spx, transcript) }
 }
 
 /// Checks every point of a G1 section on the curve, naming the first bad one.
