@@ -5,11 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use ark_ec::{AffineRepr, CurveGroup};
 use common::step::{accepts, rejects};
-use common::{fixture, run_ok, snarkjs, tauforge, tempdir};
-use tauforge::format::binfile::BinFile;
-use tauforge::format::points::{g1_from_lem, g1_to_lem};
+use common::{fixture, run_ok, snarkjs, tauforge, tempdir, with_doubled_point};
 
 const BEACON: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 /// Offsets in section 2 (reference §4.2.1).
@@ -17,26 +14,6 @@ const H_DELTA1: u64 = 468;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A copy of `src` with the first G1 point that is not the identity, at or after `offset` of
-/// section `id`, replaced by its double.
-fn with_doubled_point(src: &Path, dst: PathBuf, id: u32, offset: u64) -> PathBuf {
-    let bf = BinFile::open(src, b"zkey").unwrap();
-    let sec = bf.sections[&id][0];
-    let mut bytes = std::fs::read(src).unwrap();
-    let mut at = (sec.offset + offset) as usize;
-    let p = loop {
-        assert!(at + 64 <= (sec.offset + sec.size) as usize, "section {id} has no point to change");
-        let p = g1_from_lem(&bytes[at..at + 64]).unwrap();
-        if !p.is_zero() {
-            break p;
-        }
-        at += 64;
-    };
-    bytes[at..at + 64].copy_from_slice(&g1_to_lem(&(p + p).into_affine()));
-    std::fs::write(&dst, bytes).unwrap();
-    dst
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::phase2::bellman::{bellman_contribute, export_bellman, import_bellman,
 use crate::phase2::contribute::{contribute, contribution_hash, Source};
 use crate::phase2::export::export_vkey;
 use crate::phase2::new::zkey_new;
-use crate::phase2::verify::verify_from_r1cs;
+use crate::phase2::verify::{verify_from_init, verify_from_r1cs, VerifyReport};
 use crate::phase2::verify_step::verify_step;
 use crate::Error;
 
@@ -71,6 +71,19 @@ pub enum ZkeyCommand {
     Verify {
         /// The circuit (.r1cs).
         r1cs: PathBuf,
+        /// The prepared ptau the ceremony started from.
+        ptau: PathBuf,
+        /// The zkey to verify.
+        zkey: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Verify a zkey against the ceremony's initial zkey and the powers of tau, with no r1cs (as
+    /// `snarkjs zkey verify init`)
+    #[command(name = "verify-init")]
+    VerifyInit {
+        /// The initial zkey (`zkey new`'s output, no contributions).
+        init: PathBuf,
         /// The prepared ptau the ceremony started from.
         ptau: PathBuf,
         /// The zkey to verify.
@@ -204,38 +217,11 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
         }
         ZkeyCommand::Verify { r1cs, ptau, zkey, backend } => {
             let be = backend.build(out)?;
-            match verify_from_r1cs(&r1cs, &ptau, &zkey, be.as_ref()) {
-                Ok(rep) => {
-                    out.line(hash_block("Circuit Hash: ", &rep.cs_hash));
-                    for c in rep.contributions.iter().rev() {
-                        out.line("-------------------------");
-                        out.line(hash_block(
-                            &format!("contribution #{} {}:", c.index, c.name.as_deref().unwrap_or("")),
-                            &c.hash_bytes,
-                        ));
-                        if let (Some(h), Some(e)) = (&c.beacon_hash, c.beacon_exp) {
-                            out.line(format!("Beacon generator: {h}"));
-                            out.line(format!("Beacon iterations Exp: {e}"));
-                        }
-                    }
-                    out.line("-------------------------");
-                    out.line("ZKey Ok!");
-                    out.summary(json!({
-                        "valid": true,
-                        "circuit_hash": hex::encode(rep.cs_hash),
-                        "contributions": rep.contributions,
-                        "backend": rep.backend,
-                        "seconds": rep.seconds,
-                    }));
-                    Ok(EXIT_OK)
-                }
-                Err(Error::Invalid(msg)) => {
-                    eprintln!("tauforge: INVALID: {msg}");
-                    out.summary(json!({"valid": false, "reason": msg}));
-                    Ok(EXIT_INVALID)
-                }
-                Err(e) => Err(e.into()),
-            }
+            report_verify(out, verify_from_r1cs(&r1cs, &ptau, &zkey, be.as_ref()))
+        }
+        ZkeyCommand::VerifyInit { init, ptau, zkey, backend } => {
+            let be = backend.build(out)?;
+            report_verify(out, verify_from_init(&init, &ptau, &zkey, be.as_ref()))
         }
         ZkeyCommand::VerifyStep { previous, next, backend } => {
             let be = backend.build(out)?;
@@ -332,6 +318,42 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
             }));
             Ok(EXIT_OK)
         }
+    }
+}
+
+/// Prints a zkey verification's result as snarkjs does: exit 0 `ZKey Ok!`, exit 1 `INVALID`.
+fn report_verify(out: &Output, result: crate::Result<VerifyReport>) -> anyhow::Result<i32> {
+    match result {
+        Ok(rep) => {
+            out.line(hash_block("Circuit Hash: ", &rep.cs_hash));
+            for c in rep.contributions.iter().rev() {
+                out.line("-------------------------");
+                out.line(hash_block(
+                    &format!("contribution #{} {}:", c.index, c.name.as_deref().unwrap_or("")),
+                    &c.hash_bytes,
+                ));
+                if let (Some(h), Some(e)) = (&c.beacon_hash, c.beacon_exp) {
+                    out.line(format!("Beacon generator: {h}"));
+                    out.line(format!("Beacon iterations Exp: {e}"));
+                }
+            }
+            out.line("-------------------------");
+            out.line("ZKey Ok!");
+            out.summary(json!({
+                "valid": true,
+                "circuit_hash": hex::encode(rep.cs_hash),
+                "contributions": rep.contributions,
+                "backend": rep.backend,
+                "seconds": rep.seconds,
+            }));
+            Ok(EXIT_OK)
+        }
+        Err(Error::Invalid(msg)) => {
+            eprintln!("tauforge: INVALID: {msg}");
+            out.summary(json!({"valid": false, "reason": msg}));
+            Ok(EXIT_INVALID)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -1,5 +1,6 @@
-//! `zkey verify` (reference §6): rebuild the initial key from r1cs + ptau, check the chain of
-//! contributions, the fixed sections, and the C and H sections by random linear combinations.
+//! `zkey verify` (reference §6): rebuild the initial key from r1cs + ptau (or, for `zkey
+//! verify-init`, read it from the ceremony's first zkey), check the chain of contributions, the
+//! fixed sections, and the C and H sections by random linear combinations.
 
 use std::path::Path;
 use std::time::Instant;
@@ -20,7 +21,7 @@ use crate::crypto::sample::{fr_from_rng, g1_from_rng};
 use crate::error::{Error, Result};
 use crate::format::ptau::{section as ps, Ptau};
 use crate::format::r1cs::R1cs;
-use crate::format::zkey::{section as zs, MpcParams, Zkey, KIND_BEACON};
+use crate::format::zkey::{section as zs, Groth16Header, MpcParams, Zkey, KIND_BEACON};
 use crate::progress;
 
 /// One contribution as verification reports it.
@@ -124,15 +125,69 @@ fn g1_of(p: Projective) -> Result<G1Affine> {
     }
 }
 
-/// Verifies `zkey` against the initial key `init` built from the r1cs and `ptau`.
+/// The initial key a zkey is verified against: rebuilt from the r1cs and ptau, or read from the
+/// ceremony's first zkey (as `snarkjs zkey verify init` trusts it).
+pub trait InitialKey {
+    /// Its section 2.
+    fn header(&self) -> &Groth16Header;
+    /// Its circuit hash.
+    fn cs_hash(&self) -> [u8; 64];
+    /// The payload of section `id`: IC, coefficients, A, B1, B2 or C (points checked).
+    fn section(&self, id: u32) -> Result<Vec<u8>>;
+    /// Where it comes from, for messages: "the circuit and ptau give" or "the initial zkey has".
+    fn origin(&self) -> &'static str;
+}
+
+impl InitialKey for InitialZkey {
+    fn header(&self) -> &Groth16Header {
+        &self.header
+    }
+    fn cs_hash(&self) -> [u8; 64] {
+        self.cs_hash
+    }
+    fn section(&self, id: u32) -> Result<Vec<u8>> {
+        Ok(match id {
+            zs::IC => self.ic_bytes(),
+            zs::COEFFS => self.coeffs.clone(),
+            zs::A => self.a_bytes(),
+            zs::B1 => self.b1_bytes(),
+            zs::B2 => self.b2_bytes(),
+            _ => self.c_bytes(),
+        })
+    }
+    fn origin(&self) -> &'static str {
+        "the circuit and ptau give"
+    }
+}
+
+impl InitialKey for Zkey {
+    fn header(&self) -> &Groth16Header {
+        &self.header
+    }
+    fn cs_hash(&self) -> [u8; 64] {
+        self.mpc.cs_hash
+    }
+    fn section(&self, id: u32) -> Result<Vec<u8>> {
+        let b = self.file.read_section(id)?;
+        if id == zs::C {
+            check_g1_points(&b, &self.file, id)?;
+        }
+        Ok(b)
+    }
+    fn origin(&self) -> &'static str {
+        "the initial zkey has"
+    }
+}
+
+/// Verifies `zkey` against the initial key `init` and `ptau`.
 pub fn verify_against(
-    init: &InitialZkey,
+    init: &dyn InitialKey,
     ptau: &Ptau,
     zkey: &Zkey,
     backend: &dyn Backend,
 ) -> Result<Vec<ContributionInfo>> {
     let h = &zkey.header;
-    let ih = &init.header;
+    let ih = init.header();
     if h.n_vars != ih.n_vars || h.n_public != ih.n_public || h.domain_size != ih.domain_size {
         return Err(invalid(format!(
             "different circuit parameters: the zkey has {} wires, {} public, domain {}; the circuit has {} wires, {} public, domain {}",
@@ -151,11 +206,12 @@ pub fn verify_against(
     if h.gamma2 != ih.gamma2 {
         return Err(invalid("gamma2 is not the generator"));
     }
-    if zkey.mpc.cs_hash != init.cs_hash {
+    if zkey.mpc.cs_hash != init.cs_hash() {
         return Err(invalid(format!(
-            "circuit does not match: the zkey's circuit hash is {}…, the r1cs and ptau give {}…",
+            "circuit does not match: the zkey's circuit hash is {}…, {} {}…",
             hex::encode(&zkey.mpc.cs_hash[..8]),
-            hex::encode(&init.cs_hash[..8])
+            init.origin(),
+            hex::encode(&init.cs_hash()[..8])
         )));
     }
     let (cur_delta, infos) = verify_chain(&zkey.mpc)?;
@@ -166,23 +222,18 @@ pub fn verify_against(
         return Err(invalid("delta2 is not consistent with delta1"));
     }
     let f = &zkey.file;
-    let same = |id: u32, want: &[u8], what: &str| -> Result<()> {
-        if f.read_section(id)? != want {
+    for (id, what) in [(zs::IC, "IC"), (zs::COEFFS, "coefficients"), (zs::A, "A"), (zs::B1, "B1"), (zs::B2, "B2")] {
+        if f.read_section(id)? != init.section(id)? {
             return Err(invalid(format!(
-                "{what} section (section {id}) is not identical to the one the circuit and ptau give"
+                "{what} section (section {id}) is not identical to the one {}",
+                init.origin()
             )));
         }
-        Ok(())
-    };
-    same(zs::IC, &init.ic_bytes(), "IC")?;
-    same(zs::COEFFS, &init.coeffs, "coefficients")?;
-    same(zs::A, &init.a_bytes(), "A")?;
-    same(zs::B1, &init.b1_bytes(), "B1")?;
-    same(zs::B2, &init.b2_bytes(), "B2")?;
+    }
 
     // Fresh OS randomness for the random linear combinations.
     let mut rng = crate::crypto::entropy::random_rng(&[])?;
-    let delta2_init = init.header.delta2;
+    let delta2_init = ih.delta2;
     let delta2 = h.delta2;
 
     // C (L): Σ r_j·C_init[j] and Σ r_j·C[j] must differ by exactly δ.
@@ -191,7 +242,7 @@ pub fn verify_against(
     if !c.is_empty() {
         // 64-bit coefficients: a forged section passes with probability ≤ 2^-64.
         let r: Vec<Fr> = (0..c.len() / 64).map(|_| Fr::from(rng.next_u64())).collect();
-        let r1 = g1_of(backend.msm(&init.c_bytes(), Group::G1, &r)?)?;
+        let r1 = g1_of(backend.msm(&init.section(zs::C)?, Group::G1, &r)?)?;
         let r2 = g1_of(backend.msm(&c, Group::G1, &r)?)?;
         if !same_ratio(&r1, &r2, &delta2, &delta2_init) {
             return Err(invalid(
@@ -253,6 +304,60 @@ pub fn verify_from_r1cs(
     pb.finish_and_clear();
     Ok(VerifyReport {
         cs_hash: init.cs_hash,
+        contributions,
+        seconds: t0.elapsed().as_secs_f64(),
+        backend: backend.name(),
+    })
+}
+
+/// `zkey verify-init <init.zkey> <ptau> <zkey>` (snarkjs `zkey verify init`): the initial key is
+/// read from the ceremony's first zkey instead of rebuilt from the r1cs, and checked to be one
+/// (no contributions, δ = 1, alpha and beta from `ptau`); its other sections are trusted.
+pub fn verify_from_init(
+    init_path: &Path,
+    ptau_path: &Path,
+    zkey_path: &Path,
+    backend: &dyn Backend,
+) -> Result<VerifyReport> {
+    let t0 = Instant::now();
+    let init = Zkey::open(init_path)?;
+    let ptau = Ptau::open(ptau_path)?;
+    let zkey = Zkey::open(zkey_path)?;
+    let not_initial = |why: String| {
+        Error::Usage(format!("{}: not an initial zkey (as `zkey new` writes it): {why}", init_path.display()))
+    };
+    let (ih, n) = (&init.header, init.mpc.contributions.len());
+    if n > 0 {
+        return Err(not_initial(format!("it has {n} contribution{}", if n == 1 { "" } else { "s" })));
+    }
+    if ih.delta1 != G1Affine::generator() || ih.delta2 != ark_bn254::G2Affine::generator() {
+        return Err(not_initial("delta is not the generator".into()));
+    }
+    if ih.gamma2 != ark_bn254::G2Affine::generator() {
+        return Err(not_initial("gamma2 is not the generator".into()));
+    }
+    if ih.domain_size as u64 > 1u64 << ptau.power {
+        return Err(Error::Usage(format!(
+            "{}: power {} is too small for the domain 2^{} of {}",
+            ptau_path.display(),
+            ptau.power,
+            ih.domain_size.trailing_zeros(),
+            init_path.display()
+        )));
+    }
+    let from_ptau = ptau.g1_point(ps::ALPHA_TAU_G1, 0)? == ih.alpha1
+        && ptau.g1_point(ps::BETA_TAU_G1, 0)? == ih.beta1
+        && ptau.g2_point(ps::BETA_G2, 0)? == ih.beta2;
+    if !from_ptau {
+        return Err(invalid(format!(
+            "{}: alpha and beta are not those of {} (wrong powers of tau?)",
+            init_path.display(),
+            ptau_path.display()
+        )));
+    }
+    let contributions = verify_against(&init, &ptau, &zkey, backend)?;
+    Ok(VerifyReport {
+        cs_hash: init.mpc.cs_hash,
         contributions,
         seconds: t0.elapsed().as_secs_f64(),
         backend: backend.name(),

@@ -116,3 +116,25 @@ pub fn sha256_file(p: &Path) -> String {
     }
     hex::encode(h.finalize())
 }
+
+/// A copy of `src` with the first G1 point that is not the identity, at or after `offset` of
+/// section `id`, replaced by its double.
+pub fn with_doubled_point(src: &Path, dst: PathBuf, id: u32, offset: u64) -> PathBuf {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use tauforge::format::points::{g1_from_lem, g1_to_lem};
+    let bf = tauforge::format::binfile::BinFile::open(src, b"zkey").unwrap();
+    let sec = bf.sections[&id][0];
+    let mut bytes = std::fs::read(src).unwrap();
+    let mut at = (sec.offset + offset) as usize;
+    let p = loop {
+        assert!(at + 64 <= (sec.offset + sec.size) as usize, "section {id} has no point to change");
+        let p = g1_from_lem(&bytes[at..at + 64]).unwrap();
+        if !p.is_zero() {
+            break p;
+        }
+        at += 64;
+    };
+    bytes[at..at + 64].copy_from_slice(&g1_to_lem(&(p + p).into_affine()));
+    std::fs::write(&dst, bytes).unwrap();
+    dst
+}
