@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Phase-2 wall-clock comparison: tauforge (release build, CPU backend) vs snarkjs 0.7.6, on the
-# same machine in the same run, for `zkey new`, `zkey contribute`, `zkey beacon`, `zkey verify`
-# at two domain sizes:
+# same machine in the same run, for `zkey new`, `zkey contribute`, `zkey beacon`, `zkey verify`,
+# `zkey verify init` at two domain sizes:
 #   merkle      merkle.r1cs     (3,647 constraints)  + pot12_final.ptau   domain 2^12 (= 2^P)
 #   chain20000  chain20000.r1cs (20,000 constraints) + pot15_final.ptau   domain 2^15 (= 2^P)
 #
@@ -118,7 +118,13 @@ for c in "${CASES[@]}"; do
     grep -q "ZKey Ok!" "$W/$c.verify.tf.log" || { echo "$c: tauforge verify not OK" >&2; exit 1; }
     grep -q "ZKey Ok!" "$W/$c.verify.sj.log" || { echo "$c: snarkjs verify not OK" >&2; exit 1; }
 
-    OPS=(new contribute beacon verify)
+    log "$c: zkey verify init (the same final zkey against the initial one; snarkjs's alias zkvi)"
+    for _ in $(seq "$RUNS_TF"); do timed "$c.verify-init.tf" tf zkey verify-init "$D/sj_0000.zkey" "$P" "$D/sj_final.zkey"; done
+    for _ in $(seq "$RUNS_SJ"); do timed "$c.verify-init.sj" sj zkvi "$D/sj_0000.zkey" "$P" "$D/sj_final.zkey"; done
+    grep -q "ZKey Ok!" "$W/$c.verify-init.tf.log" || { echo "$c: tauforge verify-init not OK" >&2; exit 1; }
+    grep -q "ZKey Ok!" "$W/$c.verify-init.sj.log" || { echo "$c: snarkjs verify init not OK" >&2; exit 1; }
+
+    OPS=(new contribute beacon verify verify-init)
     if [ "${BELLMAN:-0}" = 1 ]; then
         log "$c: zkey export bellman / bellman contribute / import bellman (on snarkjs's contribution)"
         for _ in $(seq "$RUNS_TF"); do timed "$c.export-bellman.tf" tf zkey export-bellman "$D/sj_0001.zkey" "$D/tf.mpc"; done
