@@ -293,4 +293,23 @@ fn bad_and_foreign_mpc_params_are_refused_by_name_with_no_output() {
     check_c("cc_b1.mpc", &|b| b[at(Part::B1) + 3] ^= 1, "A, B1 and B2 hold 520, 521 and");
     check_c("cc_h.mpc", &|b| b[at(Part::H) + 4 + 5 * 64 + 63] ^= 1, "H point 5: point is not on the curve");
     check_c("cc_tail.mpc", &|b| b.extend_from_slice(&[0; 7]), "need 768 bytes after the count, the file has 775");
+
+    // Cut anywhere near a boundary (in a count, at a first point, in a last point, in the tail):
+    // both readers refuse it cleanly.
+    let mut cuts = vec![0, 1, 64, VK_LEN as usize - 1, tail as usize, tail as usize + 67, good.len() - 1];
+    for (_, o) in &parts {
+        let o = *o as usize;
+        cuts.extend([o, o + 2, o + 4, o + 4 + 63]);
+    }
+    for cut in cuts {
+        let name = format!("cut_{cut}.mpc");
+        variant(&name, &|b| b.truncate(cut));
+        for args in [import(&name), contribute(&name)] {
+            let o = tauforge().args(&args).output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "cut at {cut}, {}: {err}", args[1]);
+            assert!(err.contains("tauforge: error:") && err.contains(&name), "cut at {cut}: {err}");
+            assert!(!out.exists() && !resp_out.exists(), "cut at {cut}: an output was left");
+        }
+    }
 }
