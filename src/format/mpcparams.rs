@@ -107,6 +107,11 @@ impl Counts {
         }
     }
 
+    /// The points of all six arrays.
+    pub fn total_points(&self) -> u64 {
+        PARTS.iter().map(|&p| self.get(p) as u64).sum()
+    }
+
     /// Bytes from the start of the file to the circuit hash.
     pub fn points_len(&self) -> u64 {
         VK_LEN + PARTS.iter().map(|&p| 4 + self.get(p) as u64 * p.group().point_size() as u64).sum::<u64>()

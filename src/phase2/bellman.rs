@@ -29,6 +29,7 @@ use crate::format::points::{g1_from_lem_unchecked, g1_to_lem, g1_to_u_flagged, g
 use crate::format::zkey::{section as zs, Zkey, PROTOCOL_GROTH16};
 use crate::phase1::hashes::encode_points;
 use crate::phase1::lagrange::{forward_ffts, inverse_ffts_unscaled};
+use crate::progress;
 
 /// Points per read while streaming an array through.
 const STREAM_POINTS: usize = 1 << 16;
@@ -101,6 +102,7 @@ pub fn export_bellman(zkey: &Path, out: &Path, backend: &dyn Backend) -> Result<
     let counts = Counts::of(&z.header);
     let mut f = AtomicFile::create(out)?;
     f.write_all(&vk_bytes(&z.header))?;
+    let pb = progress::bar(counts.total_points(), "exporting MPC params");
     for part in PARTS {
         let id = part.zkey_section();
         let raw = z.file.read_section(id)?;
@@ -113,7 +115,9 @@ pub fn export_bellman(zkey: &Path, out: &Path, backend: &dyn Backend) -> Result<
         } else {
             f.write_all(&encode_points(&raw, part.group(), false))?;
         }
+        pb.inc(counts.get(part) as u64);
     }
+    pb.finish_and_clear();
     f.write_all(&tail_bytes(&z.mpc))?;
     f.commit()?;
     Ok(BellmanSummary {
@@ -147,6 +151,7 @@ pub fn bellman_contribute(
     out.write_all(&g1_to_u_flagged(&delta1))?;
     out.write_all(&g2_to_u_flagged(&delta2))?;
     let per = backend.chunk_points().max(1);
+    let pb = progress::bar(counts.total_points(), "contributing");
     for part in PARTS {
         let n = r.count(part, Some(counts.get(part)))? as usize;
         out.write_all(&(n as u32).to_be_bytes())?;
@@ -164,8 +169,10 @@ pub fn bellman_contribute(
             } else {
                 out.write_all(&raw)?;
             }
+            pb.inc(m as u64);
         }
     }
+    pb.finish_and_clear();
     let mut record = key.record.clone();
     record.delta_after = delta1;
     let hash = contribution_hash(&record);
@@ -238,8 +245,10 @@ pub fn import_bellman(
     header.delta1 = r.g1("delta1")?;
     header.delta2 = r.g2("delta2")?;
     let (mut h_lem, mut l_lem) = (Vec::new(), Vec::new());
+    let pb = progress::bar(counts.total_points(), "importing MPC params");
     for part in PARTS {
         let m = r.count(part, Some(counts.get(part)))? as usize;
+        pb.inc(m as u64);
         let size = part.group().point_size();
         match part {
             Part::H | Part::L => {
@@ -267,6 +276,7 @@ pub fn import_bellman(
             }
         }
     }
+    pb.finish_and_clear();
     let theirs = r.tail()?;
     if theirs.cs_hash != z.mpc.cs_hash {
         return Err(Error::Invalid(format!(
