@@ -70,13 +70,14 @@ impl fmt::Display for PointFault {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    // The cause is printed in the message and not chained as a source, so that `{:#}` does not
+    // print it twice.
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The bytes of an input do not follow its format.
     #[error("{at}: {msg}")]
@@ -116,8 +117,8 @@ impl Error {
         Error::Malformed { at, msg: msg.into() }
     }
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
+        Error::Io { path: path.into(), cause }
     }
 }
 

@@ -186,7 +186,7 @@ impl<B: Backend> CrossChecked<B> {
 fn fresh_rng() -> Result<ChaChaRng> {
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed)
-        .map_err(|e| Error::Io { path: "<OS random source>".into(), source: std::io::Error::other(e.to_string()) })?;
+        .map_err(|e| Error::io("<OS random source>", std::io::Error::other(e.to_string())))?;
     let mut words = [0u32; 8];
     for (w, c) in words.iter_mut().zip(seed.chunks_exact(4)) {
         *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);

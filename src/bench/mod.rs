@@ -119,7 +119,7 @@ pub fn measure(backend: &dyn Backend, op: Op, group: Group, n: usize, repeat: us
     if !op.is_verb() {
         return measure_op(backend, op, group, n, repeat);
     }
-    let dir = tempfile::tempdir().map_err(|e| crate::error::Error::Io { path: std::env::temp_dir(), source: e })?;
+    let dir = tempfile::tempdir().map_err(|e| crate::error::Error::io(std::env::temp_dir(), e))?;
     measure_in(backend, op, group, n, repeat, dir.path())
 }
 

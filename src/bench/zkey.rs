@@ -100,7 +100,7 @@ pub fn time_contribute(backend: &dyn Backend, n: usize, repeat: usize, dir: &Pat
     write_synthetic_zkey(&warm.input, 4, 4)?;
     contribute(&warm.input, &warm.output, Source::Random(&mut bench_rng(0)), None, backend)?;
     for p in [&warm.input, &warm.output] {
-        std::fs::remove_file(p).map_err(|e| Error::Io { path: p.clone(), source: e })?;
+        std::fs::remove_file(p).map_err(|e| Error::io(p.clone(), e))?;
     }
     let files = ContributeFiles::in_dir(dir, n);
     write_synthetic_zkey(&files.input, n, n as u64)?;

@@ -16,7 +16,7 @@ use crate::{Error, Result};
 pub fn random_rng(entropy: &[u8]) -> Result<ChaChaRng> {
     let mut os = Zeroizing::new([0u8; 64]);
     getrandom::getrandom(&mut os[..])
-        .map_err(|e| Error::Io { path: "<OS random source>".into(), source: std::io::Error::other(e.to_string()) })?;
+        .map_err(|e| Error::io("<OS random source>", std::io::Error::other(e.to_string())))?;
     Ok(rng_from_parts(&os, entropy))
 }
 

@@ -55,7 +55,7 @@ impl Manifest {
     /// Reads and checks `dir/transcript.json`.
     pub fn read(dir: &Path) -> Result<Manifest> {
         let path = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(path.clone(), e))?;
         let m: Manifest =
             serde_json::from_str(&text).map_err(|e| bad(&path, format!("not a transcript manifest: {e}")))?;
         m.check(&path)?;
