@@ -353,6 +353,7 @@ fn finalize_refuses_a_changed_beacon_and_an_empty_circuit() {
         name: "only".into(),
         entropy: Zeroizing::new("e".into()),
         patience: Duration::from_secs(20),
+        external: None,
     };
     let r = tauforge::coordinator::client::contribute(&opts, &CpuBackend, |_| {}).unwrap();
     assert_eq!(r.len(), 3);
@@ -426,4 +427,58 @@ fn a_participant_that_stops_polling_loses_its_place_not_the_slot() {
     assert!(reasons.iter().any(|r| r.starts_with("left the queue")), "{reasons:?}");
     // Back in the queue on asking.
     assert_eq!(gone.retry().unwrap().position, 1);
+}
+
+#[test]
+fn a_contributor_can_compute_with_snarkjs_through_external() {
+    // `--external`: the client coordinates (join, one turn, download, upload naming the parent)
+    // while snarkjs computes; its contributions are verified and chained like any other. A short
+    // download deadline lets a turn whose command failed give the slot up quickly.
+    let c = Ceremony::init(Settings { deadlines: (5.0, 120.0, 60.0), ..Settings::default() });
+    let server = c.serve(0);
+    let sj = common::snarkjs_cli();
+    let with = |name: &str, cmd: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tauforge"))
+            .args(["--json", "contribute", "--coordinator", &server.url, "--name", name, "--patience", "60"])
+            .args(["--external", cmd])
+            .output()
+            .unwrap()
+    };
+    let snarkjs_cmd = format!(
+        "node '{}' zkey contribute \"$TAUFORGE_INPUT\" \"$TAUFORGE_OUTPUT\" -n=\"$TAUFORGE_NAME\" -e=\"$TAUFORGE_CIRCUIT\"",
+        sj.display()
+    );
+    let out = with("alice (snarkjs)", &snarkjs_cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    // snarkjs's own output went to stderr: stdout is the one JSON summary.
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let mut receipts = v["receipts"].as_array().unwrap().clone();
+    assert_eq!(receipts.len(), CIRCUITS.len());
+    assert!(receipts.iter().all(|r| r["index"] == 1), "{receipts:?}");
+    receipts.extend(receipts_of(contributor(&server.url, "bob", 60)));
+    // A command that fails, or writes no zkey, uploads nothing and says which circuit.
+    for (cmd, says) in
+        [("exit 3", "the external command failed"), ("echo hi", "the external command wrote no valid zkey")]
+    {
+        let out = with("carol", cmd);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says) && err.contains("nothing was uploaded"), "{err}");
+    }
+    let watcher = Client::new(&server.url);
+    let heads = heads(&watcher);
+    assert!(heads.iter().all(|(_, index, _)| *index == 2), "{heads:?}");
+    // The failed turns give the slot up at their download deadline; then the ceremony can close.
+    let until = Instant::now() + Duration::from_secs(30);
+    while watcher.status().unwrap()["queue"].as_array().unwrap().iter().any(|p| p["state"] == "active") {
+        assert!(Instant::now() < until, "a failed turn still holds the slot");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(server);
+    c.finalize();
+    assert_eq!(check_transcript(&c, &receipts), vec![2, 2, 2]);
+    let info =
+        common::run_ok(common::tauforge().args(["zkey", "info"]).arg(c.data().join("circuits/small/small_0001.zkey")));
+    assert!(info.contains("#1 contribution alice (snarkjs):"), "{info}");
 }

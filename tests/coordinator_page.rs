@@ -74,6 +74,7 @@ fn status_page_renders_in_headless_chromium() {
         name: "Alice".into(),
         entropy: Zeroizing::new("a".into()),
         patience: Duration::from_secs(20),
+        external: None,
     };
     let receipts = client::contribute(&opts, &CpuBackend, |_| {}).unwrap();
     let mut bob = Client::new(&server.url);

@@ -59,6 +59,10 @@ pub struct ContributeArgs {
     /// Seconds to keep retrying when the coordinator cannot be reached.
     #[arg(long, default_value_t = 300)]
     pub patience: u64,
+    /// Compute each contribution with this shell command instead (e.g. snarkjs): it reads
+    /// $TAUFORGE_INPUT and writes $TAUFORGE_OUTPUT ($TAUFORGE_CIRCUIT, $TAUFORGE_NAME are set)
+    #[arg(long, value_name = "SHELL COMMAND")]
+    pub external: Option<String>,
     #[command(flatten)]
     pub backend: BackendArgs,
 }
@@ -115,12 +119,19 @@ pub fn run(cmd: CoordinatorCommand, out: &Output) -> anyhow::Result<i32> {
 /// Runs `tauforge contribute --coordinator`.
 pub fn run_contribute(a: ContributeArgs, out: &Output) -> anyhow::Result<i32> {
     let name = a.name.unwrap_or_else(|| "anonymous".into());
-    let entropy = match a.entropy {
-        Some(e) => Zeroizing::new(e),
-        None => super::zkey::ask_entropy()?,
+    // An external command draws its own randomness and does its own arithmetic.
+    let (entropy, be): (_, Box<dyn crate::backend::Backend>) = match (&a.external, a.entropy) {
+        (Some(_), _) => (Zeroizing::new(String::new()), Box::new(crate::backend::CpuBackend)),
+        (None, Some(e)) => (Zeroizing::new(e), a.backend.build(out)?),
+        (None, None) => (super::zkey::ask_entropy()?, a.backend.build(out)?),
     };
-    let be = a.backend.build(out)?;
-    let opts = ContributeOptions { url: a.coordinator, name, entropy, patience: Duration::from_secs(a.patience) };
+    let opts = ContributeOptions {
+        url: a.coordinator,
+        name,
+        entropy,
+        patience: Duration::from_secs(a.patience),
+        external: a.external,
+    };
     let quiet = out.quiet || out.json;
     // A live spinner on a terminal; a line every few seconds in a log.
     let live = !quiet && std::io::stderr().is_terminal();

@@ -1,6 +1,7 @@
 //! `tauforge contribute --coordinator URL`: the contributor's side of the protocol — join, wait
 //! with the position and ETA, then in one turn download every circuit's head, contribute with
-//! the local backend, upload naming the parent, and collect the receipts.
+//! the local backend (or an external command such as snarkjs), upload naming the parent, and
+//! collect the receipts.
 //!
 //! Transport failures (the coordinator restarting, a dropped connection), 429 and 5xx answers
 //! are retried until `patience` has passed without an answer; an upload whose answer was lost
@@ -263,6 +264,8 @@ pub struct ContributeOptions {
     pub entropy: Zeroizing<String>,
     /// How long transport failures are retried.
     pub patience: Duration,
+    /// A shell command that computes each contribution instead of the backend (e.g. snarkjs).
+    pub external: Option<String>,
 }
 
 /// Runs a whole participation: join, wait, one turn over every circuit (retried while the
@@ -347,11 +350,42 @@ fn contribute_one(
     let head = work.join(format!("{circuit}_head.zkey"));
     let next = work.join(format!("{circuit}_next.zkey"));
     let (parent, _) = client.download(circuit, lease, &head)?;
-    let mut rng = random_rng(opts.entropy.as_bytes())?;
-    zkey_contribute(&head, &next, Source::Random(&mut rng), Some(&opts.name), backend)?;
-    drop(rng);
+    match &opts.external {
+        Some(cmd) => run_external(cmd, circuit, &opts.name, &head, &next)?,
+        None => {
+            let mut rng = random_rng(opts.entropy.as_bytes())?;
+            zkey_contribute(&head, &next, Source::Random(&mut rng), Some(&opts.name), backend)?;
+        }
+    }
     let r = client.upload_file(circuit, lease, &parent, &next);
     let _ = std::fs::remove_file(&head);
     let _ = std::fs::remove_file(&next);
     r
+}
+
+/// Runs `sh -c cmd` to turn `head` into `next` (paths in `$TAUFORGE_INPUT`, `$TAUFORGE_OUTPUT`;
+/// `$TAUFORGE_CIRCUIT`, `$TAUFORGE_NAME` set too), its output on stderr so that `--json` stays
+/// one summary; then checks that it wrote a zkey, so that a broken command costs no upload.
+fn run_external(cmd: &str, circuit: &str, name: &str, head: &Path, next: &Path) -> crate::Result<()> {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .env("TAUFORGE_INPUT", head)
+        .env("TAUFORGE_OUTPUT", next)
+        .env("TAUFORGE_CIRCUIT", circuit)
+        .env("TAUFORGE_NAME", name)
+        .stdout(std::io::stderr())
+        .status()
+        .map_err(|e| crate::Error::io("sh", e))?;
+    if !status.success() {
+        return Err(crate::Error::Usage(format!(
+            "circuit {circuit}: the external command failed ({status}); nothing was uploaded"
+        )));
+    }
+    crate::format::zkey::Zkey::open(next).map_err(|e| {
+        crate::Error::Usage(format!(
+            "circuit {circuit}: the external command wrote no valid zkey: {e}; nothing was uploaded"
+        ))
+    })?;
+    Ok(())
 }
