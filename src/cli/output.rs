@@ -33,6 +33,14 @@ pub struct Output {
 }
 
 impl Output {
+    /// Reports a verification that found its input invalid: `INVALID: msg` on stderr, the JSON
+    /// verdict with `--json`; returns [`EXIT_INVALID`].
+    pub fn invalid(&self, msg: &str) -> i32 {
+        eprintln!("tauforge: INVALID: {msg}");
+        self.summary(serde_json::json!({"valid": false, "reason": msg}));
+        EXIT_INVALID
+    }
+
     /// Prints a human line (suppressed with `--json`).
     pub fn line(&self, s: impl AsRef<str>) {
         if !self.json {

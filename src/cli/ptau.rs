@@ -6,7 +6,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::backend::BackendArgs;
-use super::output::{Output, EXIT_INVALID, EXIT_OK};
+use super::output::{Output, EXIT_OK};
 use super::zkey::{contributor_rng, hash_block};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::format::params::KIND_BEACON;
@@ -248,11 +248,7 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                     }));
                     Ok(EXIT_OK)
                 }
-                Err(crate::Error::Invalid(msg)) => {
-                    eprintln!("tauforge: INVALID: {msg}");
-                    out.summary(json!({"valid": false, "reason": msg}));
-                    Ok(EXIT_INVALID)
-                }
+                Err(crate::Error::Invalid(msg)) => Ok(out.invalid(&msg)),
                 Err(e) => Err(e.into()),
             }
         }
@@ -267,11 +263,7 @@ pub fn run(cmd: PtauCommand, out: &Output) -> anyhow::Result<i32> {
                     out.summary(json!({"valid": true, "step": rep}));
                     Ok(EXIT_OK)
                 }
-                Err(crate::Error::Invalid(msg)) => {
-                    eprintln!("tauforge: INVALID: {msg}");
-                    out.summary(json!({"valid": false, "reason": msg}));
-                    Ok(EXIT_INVALID)
-                }
+                Err(crate::Error::Invalid(msg)) => Ok(out.invalid(&msg)),
                 Err(e) => Err(e.into()),
             }
         }

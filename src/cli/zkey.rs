@@ -9,7 +9,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::backend::BackendArgs;
-use super::output::{Output, EXIT_INVALID, EXIT_OK};
+use super::output::{Output, EXIT_OK};
 use crate::crypto::beacon::parse_beacon_hash;
 use crate::crypto::blake::format_hash;
 use crate::crypto::chacha::ChaChaRng;
@@ -236,11 +236,7 @@ pub fn run(cmd: ZkeyCommand, out: &Output) -> anyhow::Result<i32> {
                     out.summary(json!({"valid": true, "step": rep}));
                     Ok(EXIT_OK)
                 }
-                Err(Error::Invalid(msg)) => {
-                    eprintln!("tauforge: INVALID: {msg}");
-                    out.summary(json!({"valid": false, "reason": msg}));
-                    Ok(EXIT_INVALID)
-                }
+                Err(Error::Invalid(msg)) => Ok(out.invalid(&msg)),
                 Err(e) => Err(e.into()),
             }
         }
@@ -348,11 +344,7 @@ fn report_verify(out: &Output, result: crate::Result<VerifyReport>) -> anyhow::R
             }));
             Ok(EXIT_OK)
         }
-        Err(Error::Invalid(msg)) => {
-            eprintln!("tauforge: INVALID: {msg}");
-            out.summary(json!({"valid": false, "reason": msg}));
-            Ok(EXIT_INVALID)
-        }
+        Err(Error::Invalid(msg)) => Ok(out.invalid(&msg)),
         Err(e) => Err(e.into()),
     }
 }
