@@ -430,7 +430,7 @@ fn a_participant_that_stops_polling_loses_its_place_not_the_slot() {
 }
 
 #[test]
-fn a_contributor_can_compute_with_snarkjs_through_external() {
+fn external_commands_compute_contributions_with_snarkjs_or_the_bellman_round_trip() {
     // `--external`: the client coordinates (join, one turn, download, upload naming the parent)
     // while snarkjs computes; its contributions are verified and chained like any other. A short
     // download deadline lets a turn whose command failed give the slot up quickly.
@@ -457,6 +457,22 @@ fn a_contributor_can_compute_with_snarkjs_through_external() {
     assert_eq!(receipts.len(), CIRCUITS.len());
     assert!(receipts.iter().all(|r| r["index"] == 1), "{receipts:?}");
     receipts.extend(receipts_of(contributor(&server.url, "bob", 60)));
+    // A phase2-bn254-style contributor: the MPC-params round trip inside the command (tauforge's
+    // own bellman-contribute standing in for phase2-bn254).
+    let tf = env!("CARGO_BIN_EXE_tauforge");
+    let bellman_cmd = format!(
+        "d=$(mktemp -d) && '{tf}' -q zkey export-bellman \"$TAUFORGE_INPUT\" $d/c.mpc \
+         && '{tf}' -q zkey bellman-contribute $d/c.mpc $d/r.mpc -e erin --backend cpu \
+         && '{tf}' -q zkey import-bellman \"$TAUFORGE_INPUT\" $d/r.mpc \"$TAUFORGE_OUTPUT\" -n \"$TAUFORGE_NAME\" \
+         && rm -r $d"
+    );
+    let out = with("erin (bellman)", &bellman_cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let erin = v["receipts"].as_array().unwrap().clone();
+    assert!(erin.len() == CIRCUITS.len() && erin.iter().all(|r| r["index"] == 3), "{erin:?}");
+    receipts.extend(erin);
     // A command that fails, or writes no zkey, uploads nothing and says which circuit.
     for (cmd, says) in
         [("exit 3", "the external command failed"), ("echo hi", "the external command wrote no valid zkey")]
@@ -468,7 +484,7 @@ fn a_contributor_can_compute_with_snarkjs_through_external() {
     }
     let watcher = Client::new(&server.url);
     let heads = heads(&watcher);
-    assert!(heads.iter().all(|(_, index, _)| *index == 2), "{heads:?}");
+    assert!(heads.iter().all(|(_, index, _)| *index == 3), "{heads:?}");
     // The failed turns give the slot up at their download deadline; then the ceremony can close.
     let until = Instant::now() + Duration::from_secs(30);
     while watcher.status().unwrap()["queue"].as_array().unwrap().iter().any(|p| p["state"] == "active") {
@@ -477,8 +493,11 @@ fn a_contributor_can_compute_with_snarkjs_through_external() {
     }
     drop(server);
     c.finalize();
-    assert_eq!(check_transcript(&c, &receipts), vec![2, 2, 2]);
+    assert_eq!(check_transcript(&c, &receipts), vec![3, 3, 3]);
     let info =
         common::run_ok(common::tauforge().args(["zkey", "info"]).arg(c.data().join("circuits/small/small_0001.zkey")));
+    let info3 =
+        common::run_ok(common::tauforge().args(["zkey", "info"]).arg(c.data().join("circuits/small/small_0003.zkey")));
     assert!(info.contains("#1 contribution alice (snarkjs):"), "{info}");
+    assert!(info3.contains("#3 contribution erin (bellman):"), "{info3}");
 }
