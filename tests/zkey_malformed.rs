@@ -1,4 +1,5 @@
-//! Malformed inputs for every verb that reads a file: `zkey verify`, `contribute`, `beacon`,
+//! Malformed inputs for every verb that reads a file: `zkey verify`, `verify-init` (the bad file
+//! as the key to verify), `contribute`, `beacon`,
 //! `export-vkey`, `export-bellman`, `info` (zkey input) and `zkey new` / `zkey verify` (r1cs and ptau inputs).
 //!
 //! Every case must end in a clean error: exit code 2 (never a panic, 101, or an abort), a
@@ -9,8 +10,8 @@
 //! Cases are collected and reported together, so one run shows every failing case.
 //!
 //! Which verbs a case applies to: every zkey verb parses sections 1–4 and 10 and checks every
-//! section's size, so header, table and section-10 faults apply to all six. The point sections
-//! 8 (L) and 9 (H) are read only by `verify`, `contribute`, `beacon` and `export-bellman` (as by
+//! section's size, so header, table and section-10 faults apply to all seven. The point sections
+//! 8 (L) and 9 (H) are read only by the verifiers, `contribute`, `beacon` and `export-bellman` (as by
 //! snarkjs, `info` and `export-vkey` never read them), and section 3 (IC) points are decoded by
 //! `export-vkey` and `export-bellman` (`verify` compares section 3 byte for byte with the key it rebuilds, so a bad IC point is an
 //! INVALID key there, exit 1, covered by `tests/zkey_tamper.rs`).
@@ -101,6 +102,7 @@ fn inputs() -> &'static Inputs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verb {
     Verify,
+    VerifyInit,
     Contribute,
     Beacon,
     ExportVkey,
@@ -110,9 +112,9 @@ enum Verb {
 
 use Verb::*;
 
-const ALL_ZKEY_VERBS: &[Verb] = &[Verify, Contribute, Beacon, ExportVkey, ExportBellman, Info];
+const ALL_ZKEY_VERBS: &[Verb] = &[Verify, VerifyInit, Contribute, Beacon, ExportVkey, ExportBellman, Info];
 /// The verbs that read the L and H point sections.
-const POINT_VERBS: &[Verb] = &[Verify, Contribute, Beacon, ExportBellman];
+const POINT_VERBS: &[Verb] = &[Verify, VerifyInit, Contribute, Beacon, ExportBellman];
 
 fn small_r1cs() -> PathBuf {
     fixture("circuits/small.r1cs")
@@ -140,6 +142,11 @@ fn zkey_case(case: &str, zkey: &[u8], verbs: &[Verb], exp: &Expect, failures: &m
         cmd.args(["--quiet", "zkey"]);
         match verb {
             Verify => cmd.arg("verify").args([small_r1cs(), pot10()]).arg(&bad).current_dir(&out_dir),
+            VerifyInit => {
+                let init = dir.path().join("init.zkey");
+                std::fs::write(&init, inputs().new_zkey.bytes()).unwrap();
+                cmd.arg("verify-init").arg(&init).arg(pot10()).arg(&bad).current_dir(&out_dir)
+            }
             Contribute => cmd.arg("contribute").arg(&bad).arg(out_dir.join("out.zkey")).args([
                 "-n",
                 "x",
