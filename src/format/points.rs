@@ -130,6 +130,18 @@ pub fn g2_to_lem(p: &G2Affine) -> [u8; G2_LEM] {
     out
 }
 
+/// The LEM bytes of many G1 points, in order.
+pub fn g1s_to_lem(pts: &[G1Affine]) -> Vec<u8> {
+    use rayon::prelude::*;
+    pts.par_iter().flat_map_iter(g1_to_lem).collect()
+}
+
+/// The LEM bytes of many G2 points, in order.
+pub fn g2s_to_lem(pts: &[G2Affine]) -> Vec<u8> {
+    use rayon::prelude::*;
+    pts.par_iter().flat_map_iter(g2_to_lem).collect()
+}
+
 /// 32 big-endian bytes of an Fq element in normal form.
 #[inline]
 pub fn fq_to_be(x: &Fq, out: &mut [u8]) {

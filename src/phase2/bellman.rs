@@ -25,7 +25,9 @@ use crate::error::{Error, Result};
 use crate::format::atomic::AtomicFile;
 use crate::format::binfile::BinWriter;
 use crate::format::mpcparams::{normalized, tail_bytes, vk_bytes, Counts, MpcReader, Part, PARTS, VK_LEN};
-use crate::format::points::{g1_from_lem_unchecked, g1_to_lem, g1_to_u_flagged, g2_from_lem_on_curve, g2_to_u_flagged};
+use crate::format::points::{
+    g1_from_lem_unchecked, g1_to_u_flagged, g1s_to_lem, g2_from_lem_on_curve, g2_to_u_flagged,
+};
 use crate::format::zkey::{section as zs, Zkey, PROTOCOL_GROTH16};
 use crate::phase1::hashes::encode_points;
 use crate::phase1::lagrange::{forward_ffts, inverse_ffts_unscaled};
@@ -60,14 +62,13 @@ fn h_power(domain: u32, what: &str) -> Result<u32> {
 
 /// Point i × first·step^i for the whole array, through the backend in calls of its chunk size.
 fn scale_geometric(backend: &dyn Backend, pts: &[G1Affine], first: Fr, step: Fr) -> Result<Vec<u8>> {
-    let mut bytes: Vec<u8> = pts.par_iter().flat_map_iter(g1_to_lem).collect();
+    let mut bytes = g1s_to_lem(pts);
     let per = backend.chunk_points().max(1);
     let mut c = first;
     for chunk in bytes.chunks_mut(per * 64) {
         let m = chunk.len() / 64;
-        let scalars: Vec<Fr> = std::iter::successors(Some(c), |x| Some(*x * step)).take(m).collect();
-        c = scalars[m - 1] * step;
-        backend.scale_each(PointChunk { group: Group::G1, bytes: chunk }, &scalars)?;
+        backend.scale_powers(PointChunk { group: Group::G1, bytes: chunk }, &c, &step)?;
+        c *= step.pow([m as u64]);
     }
     Ok(bytes)
 }
@@ -163,7 +164,7 @@ pub fn bellman_contribute(
             let raw = r.bytes((m * size) as u64, part.name())?;
             if scaled {
                 let pts = r.g1_points(&raw, part, start as u64)?;
-                let mut lem: Vec<u8> = pts.par_iter().flat_map_iter(g1_to_lem).collect();
+                let mut lem = g1s_to_lem(&pts);
                 backend.scale_fixed(PointChunk { group: Group::G1, bytes: &mut lem }, &inv)?;
                 out.write_all(&encode_points(&lem, Group::G1, false))?;
             } else {
@@ -256,7 +257,7 @@ pub fn import_bellman(
                 let mut pts = r.g1_points(&raw, part, 0)?;
                 drop(raw);
                 if part == Part::L {
-                    l_lem = pts.par_iter().flat_map_iter(g1_to_lem).collect();
+                    l_lem = g1s_to_lem(&pts);
                     continue;
                 }
                 pts.push(G1Affine::zero());
@@ -266,7 +267,7 @@ pub fn import_bellman(
                 let scaled = g1_points(&scale_geometric(backend, &pts, first, step)?);
                 drop(pts);
                 let h = inverse_ffts_unscaled(backend, vec![scaled])?.pop().unwrap_or_default();
-                h_lem = h.par_iter().flat_map_iter(g1_to_lem).collect();
+                h_lem = g1s_to_lem(&h);
             }
             _ => {
                 for start in (0..m).step_by(STREAM_POINTS) {

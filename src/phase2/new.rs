@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::cshash::{cs_hash, h_hash_points, CsHashInput};
 use crate::error::{Error, PointFault, Result};
 use crate::format::binfile::BinWriter;
-use crate::format::points::{fr_to_lem, g1_from_lem, g1_to_lem, g2_from_lem_on_curve, g2_to_lem};
+use crate::format::points::{fr_to_lem, g1_from_lem, g1s_to_lem, g2_from_lem_on_curve, g2s_to_lem};
 use crate::format::ptau::{section as ps, Ptau};
 use crate::format::r1cs::R1cs;
 use crate::format::subgroup::g2_first_outside;
@@ -260,34 +260,26 @@ pub fn compute(r1cs: &R1cs, ptau: &Ptau) -> Result<InitialZkey> {
     Ok(InitialZkey { header, coeffs, ic, a, b1, b2, c, h, cs_hash: cs })
 }
 
-fn g1_bytes(pts: &[G1Affine]) -> Vec<u8> {
-    pts.par_iter().flat_map_iter(g1_to_lem).collect()
-}
-
-fn g2_bytes(pts: &[G2Affine]) -> Vec<u8> {
-    pts.par_iter().flat_map_iter(g2_to_lem).collect()
-}
-
 impl InitialZkey {
     /// Section 3's payload.
     pub fn ic_bytes(&self) -> Vec<u8> {
-        g1_bytes(&self.ic)
+        g1s_to_lem(&self.ic)
     }
     /// Section 5's payload.
     pub fn a_bytes(&self) -> Vec<u8> {
-        g1_bytes(&self.a)
+        g1s_to_lem(&self.a)
     }
     /// Section 6's payload.
     pub fn b1_bytes(&self) -> Vec<u8> {
-        g1_bytes(&self.b1)
+        g1s_to_lem(&self.b1)
     }
     /// Section 7's payload.
     pub fn b2_bytes(&self) -> Vec<u8> {
-        g2_bytes(&self.b2)
+        g2s_to_lem(&self.b2)
     }
     /// Section 8's payload.
     pub fn c_bytes(&self) -> Vec<u8> {
-        g1_bytes(&self.c)
+        g1s_to_lem(&self.c)
     }
 
     /// Writes the zkey in `zkey new`'s section order (1, 2, 4, 3, 9, 8, 5, 6, 7, 10).
